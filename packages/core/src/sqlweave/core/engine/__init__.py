@@ -1,0 +1,1 @@
+"""Engine layer: URLs, engine creation, connections, pool integration and results."""

@@ -212,8 +212,9 @@ def test_create_defaults() -> None:
     ],
 )
 def test_create_validates(kw: dict[str, Any], words: str) -> None:
-    with pytest.raises(exc.ArgumentError, match=words):
+    with pytest.raises(exc.ArgumentError, match=words) as info:
         URL.create("postgresql", **{"password": PW, **kw})
+    assert PW not in str(info.value)
 
 
 @pytest.mark.parametrize("name", ["", "a-b", "a+b+c", "a+", "+b", 3, None])
@@ -337,12 +338,12 @@ try:
     from hypothesis import strategies as st
 except ImportError:  # pragma: no cover - hypothesis is a test extra
 
-    def test_render_round_trip() -> None:
+    def test_render_round_trip_needs_hypothesis() -> None:
         pytest.skip("hypothesis is not installed")
 
 else:
-    # Any text except lone surrogates (not encodable as UTF-8).
-    _text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+    # Any text encodable as UTF-8 (no lone surrogates).
+    _text = st.text(st.characters(codec="utf-8"), max_size=30)
     _host = st.one_of(
         st.none(),
         st.from_regex(r"[a-z0-9][a-z0-9.-]{0,20}", fullmatch=True),

@@ -207,7 +207,7 @@ def test_identified_defaults_are_silent() -> None:
     assert bare._should_log_info is False and bare._should_log_debug is False
 
 
-# -- hide_password ----------------------------------------------------------------------------------
+# -- hide_password ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -28,7 +28,7 @@ def no_sockets(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
-# -- corpus -----------------------------------------------------------------------------------------
+# -- corpus ----------------------------------------------------------------------------------------
 # (url, expected (drivername, username, password, host, port, database, query))
 GOOD: list[tuple[str, tuple[Any, ...]]] = [
     ("sqlite://", ("sqlite", None, None, None, None, None, {})),
@@ -158,7 +158,7 @@ def test_make_url_passes_url_through() -> None:
     assert make_url(url) is url
 
 
-# -- rendering --------------------------------------------------------------------------------------
+# -- rendering -------------------------------------------------------------------------------------
 
 
 def test_render_hides_password_by_default() -> None:
@@ -184,7 +184,7 @@ def test_query_keys_render_sorted_with_repeats() -> None:
     assert url.render_as_string() == "sqlite://?a=1&b=2&b=3"
 
 
-# -- create / validation ----------------------------------------------------------------------------
+# -- create / validation ---------------------------------------------------------------------------
 
 
 def test_create_defaults() -> None:
@@ -261,7 +261,7 @@ def test_equality_and_hash() -> None:
     assert pickle.loads(pickle.dumps(a)) == a
 
 
-# -- query helpers ----------------------------------------------------------------------------------
+# -- query helpers ---------------------------------------------------------------------------------
 
 
 def test_update_query_string() -> None:
@@ -296,7 +296,7 @@ def test_normalized_query() -> None:
     assert url.normalized_query == {"a": ("1",), "b": ("2", "3")}
 
 
-# -- connect args -----------------------------------------------------------------------------------
+# -- connect args ----------------------------------------------------------------------------------
 
 
 def test_translate_connect_args() -> None:

@@ -326,7 +326,7 @@ class URL(NamedTuple):
         return hash(self.render_as_string(hide_password=False))
 
 
-# -- parsing ----------------------------------------------------------------------------------------
+# -- parsing ---------------------------------------------------------------------------------------
 
 
 def make_url(name_or_url: str | URL) -> URL:
@@ -471,7 +471,7 @@ def _mask_raw(raw: str) -> str:
     return raw[: colon + 1] + _MASK + raw[at:]
 
 
-# -- rendering helpers ------------------------------------------------------------------------------
+# -- rendering helpers -----------------------------------------------------------------------------
 
 # Characters that would change how the rendered URL parses, per component ('%' always).
 _USER_UNSAFE = frozenset(":@/?#[]%")
@@ -491,7 +491,7 @@ def _quote(text: str, unsafe: frozenset[str]) -> str:
     return "".join(out)
 
 
-# -- validation -------------------------------------------------------------------------------------
+# -- validation ------------------------------------------------------------------------------------
 
 
 def _check_drivername(value: object) -> str:

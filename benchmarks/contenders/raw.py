@@ -1,0 +1,72 @@
+"""Raw DBAPI: hand-written SQL on one driver connection. The floor every ratio is measured from."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from contenders.base import Contender, plain
+from harness import DbSpec
+
+
+def connect(db: DbSpec) -> Any:
+    if db.kind == "sqlite":
+        import sqlite3
+
+        return sqlite3.connect(db.database or ":memory:")
+    if db.kind == "postgresql":
+        import psycopg2
+
+        return psycopg2.connect(host=db.host, port=db.port, user=db.user,
+                                password=db.password, dbname=db.database)
+    import pymysql
+
+    return pymysql.connect(host=db.host, port=db.port, user=db.user, password=db.password,
+                           database=db.database)
+
+
+DRIVER_MODULE = {"sqlite": "sqlite3", "postgresql": "psycopg2", "mysql": "pymysql"}
+
+
+class Raw(Contender):
+    name = "raw"
+    kind = "raw"
+
+    conn: Any
+    ph: str  # the driver's positional placeholder
+
+    def open(self, db: DbSpec) -> None:
+        super().open(db)
+        self.conn = connect(db)
+        self.ph = "?" if db.kind == "sqlite" else "%s"
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def ddl(self, statements: Sequence[str]) -> None:
+        cur = self.conn.cursor()
+        for sql in statements:
+            cur.execute(sql)
+        self.conn.commit()
+
+    def seed(self, table: str, cols: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+        marks = ", ".join([self.ph] * len(cols))
+        cur = self.conn.cursor()
+        cur.executemany(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", rows)
+        self.conn.commit()
+
+    def row(self, sql: str) -> tuple[Any, ...]:
+        cur = self.conn.cursor()
+        cur.execute(sql)
+        result = cur.fetchone()
+        self.conn.commit()
+        return plain(result)
+
+    def import_target(self, layer: str) -> str:
+        assert self.db is not None
+        return DRIVER_MODULE[self.db.kind]
+
+    def version(self) -> str:
+        assert self.db is not None
+        mod = __import__(DRIVER_MODULE[self.db.kind])
+        return f"{DRIVER_MODULE[self.db.kind]} {getattr(mod, '__version__', '')}".strip()

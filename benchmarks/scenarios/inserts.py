@@ -101,8 +101,8 @@ def _raw_executemany(c: Any, n: int) -> Thunk:
     values = _values(n)
 
     def run() -> None:
-        c.conn.cursor().executemany(
-            f"INSERT INTO bench_item (name, x, y) VALUES ({c.ph}, {c.ph}, {c.ph})", values)
+        c.executemany(f"INSERT INTO bench_item (name, x, y) VALUES ({c.ph}, {c.ph}, {c.ph})",
+                      values)
         c.conn.commit()
 
     return run

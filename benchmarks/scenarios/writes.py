@@ -39,7 +39,7 @@ def _raw_update(c: Any, _n: int) -> Thunk:
     rows = _raw_load(c, "SELECT id, x FROM bench_item")
 
     def run() -> None:
-        c.conn.cursor().executemany(f"UPDATE bench_item SET x = {c.ph} WHERE id = {c.ph}",
+        c.executemany(f"UPDATE bench_item SET x = {c.ph} WHERE id = {c.ph}",
                                     [(x + 1, id_) for id_, x in rows])
         c.conn.commit()
 
@@ -131,7 +131,7 @@ def _raw_delete(c: Any, n: int) -> Thunk:
     ids = [r[0] for r in _raw_load(c, f"SELECT id FROM bench_item WHERE id <= {n}")]
 
     def run() -> None:
-        c.conn.cursor().executemany(f"DELETE FROM bench_item WHERE id = {c.ph}",
+        c.executemany(f"DELETE FROM bench_item WHERE id = {c.ph}",
                                     [(i,) for i in ids])
         c.conn.commit()
 

@@ -191,6 +191,12 @@ class Pool(Identified):
                 f"'rollback' (True), 'commit' or None (False)"
             ) from None
         self._dialect = dialect if dialect is not None else _POOL_DIALECT
+        # Bound once: the reset runs on every checkin.
+        self._reset_fn: Callable[[Any], Any] | None = (
+            self._dialect.do_rollback if self._reset_on_return is reset_rollback
+            else self._dialect.do_commit if self._reset_on_return is reset_commit
+            else None
+        )
         self._first_connect_done = False
         self._first_connect_lock = threading.Lock()
         if _dispatch is not None:
@@ -554,12 +560,11 @@ class _ConnectionRecord:
             try:
                 if pool.dispatch.reset:
                     pool.dispatch.reset(conn, self, PoolResetState(transaction_was_reset, False))
-                style = pool._reset_on_return
-                if style is reset_rollback:
-                    if not transaction_was_reset:
-                        pool._dialect.do_rollback(conn)
-                elif style is reset_commit:
-                    pool._dialect.do_commit(conn)
+                reset_fn = pool._reset_fn
+                if reset_fn is not None and not (
+                    transaction_was_reset and pool._reset_on_return is reset_rollback
+                ):
+                    reset_fn(conn)
                 finalize = self.finalize_callback
                 while finalize:
                     finalize.popleft()(conn)
@@ -677,6 +682,13 @@ class PoolProxiedConnection:
         if self._counter > 0:
             return
         self._counter = 0
+        rec = self._connection_record
+        if rec is not None:
+            # The common case, inlined from _checkin: this sits on every engine checkin.
+            self._connection_record = None
+            self.dbapi_connection = None
+            rec._return(False)
+            return
         self._checkin()
 
     def _checkin(self, transaction_was_reset: bool = False) -> None:

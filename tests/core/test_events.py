@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
 from sqlweave.core import event, exc
 from sqlweave.core.event.base import Events, _Listeners, dispatcher
 from sqlweave.core.events import ConnectionEvents, DialectEvents, PoolEvents
@@ -45,6 +44,7 @@ class SubWidget(Widget):
 class SlottedWidget:
     __slots__ = ("_dispatch_instance",)
     dispatch = dispatcher(WidgetEvents)
+    _dispatch_instance: Any
 
 
 class BadSlottedWidget:

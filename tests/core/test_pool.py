@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
 from sqlweave.core import event, exc
 from sqlweave.core.pool import (
     AssertionPool,
@@ -555,7 +554,7 @@ def test_pre_ping_false_result_and_reconnect_failure_wrapped() -> None:
             c.close()
 
         def do_ping(self, c: Any) -> bool:
-            return state["alive"]
+            return bool(state["alive"])
 
         def is_disconnect(self, e: BaseException, c: Any, cursor: Any) -> bool:
             return True

@@ -37,6 +37,7 @@ Dispatch contract (how the pool and the engine fire these)
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from sqlweave.core import exc
@@ -193,15 +194,16 @@ class DialectEvents(Events):
             return accepted
         if isinstance(target, type):
             # The Engine class stands for every engine's dialect: the DefaultDialect class.
+            # Imported by name at listen time: the engine modules import this one.
             try:
-                from sqlweave.core.engine.base import Engine  # type: ignore[attr-defined]
-                from sqlweave.core.engine.default import (  # type: ignore[attr-defined]
-                    DefaultDialect,
-                )
-            except ImportError:
+                engine_cls = importlib.import_module("sqlweave.core.engine.base").Engine
+                default_dialect = importlib.import_module(
+                    "sqlweave.core.engine.default"
+                ).DefaultDialect
+            except (ImportError, AttributeError):
                 return None
-            if issubclass(target, Engine):
-                return super()._accept_with(DefaultDialect)
+            if issubclass(target, engine_cls):
+                return super()._accept_with(default_dialect)
             return None
         dialect = getattr(target, "dialect", None)
         return super()._accept_with(dialect) if dialect is not None else None

@@ -82,7 +82,7 @@ _append_counter = itertools.count(1)
 _insert_counter = itertools.count(-1, -1)
 
 
-class _Listeners(tuple):  # type: ignore[type-arg]
+class _Listeners(tuple[Callable[..., Any], ...]):
     """The listeners for one event on one target.
 
     A tuple, so emptiness is a C-level length check and iteration is C-level; calling it calls
@@ -248,7 +248,7 @@ def _only_once(fn: Callable[..., Any], passthrough: Callable[..., Any] | None
 
 def _named(fn: Callable[..., Any], arg_names: tuple[str, ...]) -> Callable[..., Any]:
     def wrap(*args: Any, **kw: Any) -> Any:
-        kw.update(zip(arg_names, args))
+        kw.update(zip(arg_names, args, strict=False))  # trailing args may come as keywords
         return fn(**kw)
 
     wrap.__wrapped__ = fn  # type: ignore[attr-defined]

@@ -230,7 +230,7 @@ class SingletonThreadPool(Pool):
 
     def connect(self) -> PoolProxiedConnection:
         """This thread's connection; re-entrant within the thread."""
-        ref = getattr(self._local, "fairy", None)
+        ref: weakref.ref[PoolProxiedConnection] | None = getattr(self._local, "fairy", None)
         if ref is not None:
             fairy = ref()
             if fairy is not None and fairy._connection_record is not None:

@@ -103,6 +103,7 @@ def run_once(c: Contender, s: Scenario, n: int, db: DbSpec, memory: bool) -> tup
                 c.run_deferred()
             except Exception:
                 pass
+            gc.collect()  # let leaked connections close so they hold no locks on the tables
         try:
             c.close()
         except Exception:
@@ -189,9 +190,16 @@ def machine_info(db: DbSpec, contenders: list[Contender]) -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpu": f"{os.cpu_count()} cores, {cpu}",
-        "versions": {c.name: c.version() for c in contenders if c.version()},
+        "versions": {c.name: v for c in contenders if (v := safe_version(c))},
         "sqlweave_commit": commit,
     }
+
+
+def safe_version(c: Contender) -> str:
+    try:
+        return c.version()
+    except Exception:
+        return ""
 
 
 def server_version(db: DbSpec) -> str:

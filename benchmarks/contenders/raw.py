@@ -85,5 +85,7 @@ class Raw(Contender):
 
     def version(self) -> str:
         assert self.db is not None
-        mod = __import__(DRIVER_MODULE[self.db.kind])
-        return f"{DRIVER_MODULE[self.db.kind]} {str(getattr(mod, '__version__', '')).split()[0]}"
+        name = DRIVER_MODULE[self.db.kind]
+        mod = __import__(name)
+        version = getattr(mod, "__version__", None) or getattr(mod, "sqlite_version", "")
+        return f"{name} {str(version).split(' ')[0]}"

@@ -139,8 +139,11 @@ def check_items_stored(c: Any, rows: Sequence[tuple[int, str, int, int]]) -> Non
     """The table holds exactly these rows' count and sums (ids not compared: DB-generated)."""
     count, _ids, sx, sy, lname = item_checksum(rows)
     got = c.row("SELECT COUNT(*), SUM(x), SUM(y), SUM(LENGTH(name)) FROM bench_item")
-    expect("rows stored (count, sum x, sum y, sum len(name))", tuple(map(as_int, got)),
-           (count, sx, sy, lname))
+    expect(
+        "rows stored (count, sum x, sum y, sum len(name))",
+        tuple(map(as_int, got)),
+        (count, sx, sy, lname),
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -21,8 +21,8 @@ import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
 import traceback
+import tracemalloc
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -119,8 +119,9 @@ def first_line(err: BaseException) -> str:
     return f"{type(err).__name__}: {msg}" if msg else type(err).__name__
 
 
-def run_scenario(s: Scenario, contenders: list[Contender], args: argparse.Namespace,
-                 db: DbSpec) -> list[Result]:
+def run_scenario(
+    s: Scenario, contenders: list[Contender], args: argparse.Namespace, db: DbSpec
+) -> list[Result]:
     n = s.n(args.scale)
     todo = [c for c in contenders if c.kind in s.impls]
     results = {c.name: Result(s.id, s.title, n, c.name) for c in todo}
@@ -178,14 +179,21 @@ def machine_info(db: DbSpec, contenders: list[Contender]) -> dict[str, Any]:
     except OSError:
         pass
     try:
-        commit = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"],
-                                capture_output=True, text=True).stdout.strip()
+        commit = subprocess.run(
+            ["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+        ).stdout.strip()
     except OSError:
         commit = ""
     return {
         "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "database": db.kind + (" (file)" if db.kind == "sqlite" and db.database else
-                               " (memory)" if db.kind == "sqlite" else ""),
+        "database": db.kind
+        + (
+            " (file)"
+            if db.kind == "sqlite" and db.database
+            else " (memory)"
+            if db.kind == "sqlite"
+            else ""
+        ),
         "server": server_version(db),
         "python": platform.python_version(),
         "platform": platform.platform(),
@@ -223,7 +231,8 @@ def markdown(results: list[Result], meta: dict[str, Any], args: argparse.Namespa
         f"- date: {meta['date']}; database: {meta['database']} {meta['server']}; "
         f"scale {args.scale}; repeat {args.repeat} (order rotated each repeat)",
         f"- machine: {meta['cpu']}; Python {meta['python']}; {meta['platform']}",
-        "- versions: " + ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
+        "- versions: "
+        + ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
         + f"; sqlweave at commit {meta['sqlweave_commit']}",
         "",
         "| # | scenario | n | contender | min s | median s | × raw | × best peer | peak MiB |",
@@ -231,13 +240,19 @@ def markdown(results: list[Result], meta: dict[str, Any], args: argparse.Namespa
     ]
     for r in results:
         if r.status == "ok":
-            cells = [fmt(r.min, ".4f"), fmt(r.median, ".4f"), fmt(r.x_raw, ".2f"),
-                     fmt(r.x_best_peer, ".2f"), fmt(r.peak_mib, ".2f")]
+            cells = [
+                fmt(r.min, ".4f"),
+                fmt(r.median, ".4f"),
+                fmt(r.x_raw, ".2f"),
+                fmt(r.x_best_peer, ".2f"),
+                fmt(r.peak_mib, ".2f"),
+            ]
         else:
             label = {"n/a": "n/a", "error": "ERROR", "wrong": "WRONG ANSWER"}[r.status]
             cells = [f"{label} ({r.message})", "", "", "", ""]
-        lines.append(f"| {r.scenario} | {r.title} | {r.n} | {r.contender} | " + " | ".join(cells)
-                     + " |")
+        lines.append(
+            f"| {r.scenario} | {r.title} | {r.n} | {r.contender} | " + " | ".join(cells) + " |"
+        )
     return "\n".join(lines) + "\n"
 
 
@@ -246,19 +261,29 @@ def markdown(results: list[Result], meta: dict[str, Any], args: argparse.Namespa
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--db", choices=["sqlite", "sqlite-file", "postgresql", "mysql"],
-                   default="sqlite")
-    p.add_argument("--url", help="database URL overriding the --db default "
-                   "(e.g. postgresql://postgres@127.0.0.1:5432/test)")
-    p.add_argument("--scenarios", default="",
-                   help="comma-separated numbers or ids (1,2,5 or 3o,9j); default all")
+    p.add_argument(
+        "--db", choices=["sqlite", "sqlite-file", "postgresql", "mysql"], default="sqlite"
+    )
+    p.add_argument(
+        "--url",
+        help="database URL overriding the --db default "
+        "(e.g. postgresql://postgres@127.0.0.1:5432/test)",
+    )
+    p.add_argument(
+        "--scenarios",
+        default="",
+        help="comma-separated numbers or ids (1,2,5 or 3o,9j); default all",
+    )
     p.add_argument("--contenders", default="", help="comma-separated names; default all")
     p.add_argument("--repeat", type=int, default=5)
     p.add_argument("--scale", type=float, default=1.0, help="multiplies every row count")
     p.add_argument("--json", help="write results and machine info as JSON")
     p.add_argument("--markdown", help="write the Markdown report to this file too")
-    p.add_argument("--importtime", metavar="DIR",
-                   help="scenario 12: also write each contender's -X importtime log into DIR")
+    p.add_argument(
+        "--importtime",
+        metavar="DIR",
+        help="scenario 12: also write each contender's -X importtime log into DIR",
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="tracebacks for sqlweave n/a")
     return p.parse_args(argv)
 
@@ -269,12 +294,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.url:
         db = DbSpec.from_url(args.url)
     elif args.db == "sqlite-file":
-        db = DbSpec("sqlite", database=os.path.join(tempfile.mkdtemp(prefix="sqlweave-bench-"),
-                                                    "bench"))
+        db = DbSpec(
+            "sqlite", database=os.path.join(tempfile.mkdtemp(prefix="sqlweave-bench-"), "bench")
+        )
     else:
         db = DbSpec.from_url(DEFAULT_URLS[args.db])
     wanted = {w.strip() for w in args.scenarios.split(",") if w.strip()}
-    scenarios = [s for s in ALL_SCENARIOS if not wanted or s.id in wanted or str(s.number) in wanted]
+    scenarios = [
+        s for s in ALL_SCENARIOS if not wanted or s.id in wanted or str(s.number) in wanted
+    ]
     names = {w.strip() for w in args.contenders.split(",") if w.strip()}
     contenders = [cls() for cls in ALL_CONTENDERS if not names or cls.name in names]
     for c in contenders:
@@ -296,13 +324,21 @@ def main(argv: list[str] | None = None) -> int:
             fh.write(report)
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump({"meta": meta, "scale": args.scale, "repeat": args.repeat,
-                       "results": [asdict(r) | {"min": r.min, "median": r.median}
-                                   for r in results]}, fh, indent=2)
+            json.dump(
+                {
+                    "meta": meta,
+                    "scale": args.scale,
+                    "repeat": args.repeat,
+                    "results": [asdict(r) | {"min": r.min, "median": r.median} for r in results],
+                },
+                fh,
+                indent=2,
+            )
     bad = [r for r in results if r.status in ("error", "wrong")]
     for r in bad:
-        print(f"FAILED: scenario {r.scenario} {r.contender}: {r.status}: {r.message}",
-              file=sys.stderr)
+        print(
+            f"FAILED: scenario {r.scenario} {r.contender}: {r.status}: {r.message}", file=sys.stderr
+        )
     return 1 if bad else 0
 
 

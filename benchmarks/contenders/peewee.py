@@ -90,4 +90,4 @@ class Peewee(Contender):
         return "peewee"
 
     def version(self) -> str:
-        return pw.__version__
+        return str(getattr(pw, "__version__", ""))

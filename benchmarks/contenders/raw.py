@@ -17,12 +17,14 @@ def connect(db: DbSpec) -> Any:
     if db.kind == "postgresql":
         import psycopg2
 
-        return psycopg2.connect(host=db.host, port=db.port, user=db.user,
-                                password=db.password, dbname=db.database)
+        return psycopg2.connect(
+            host=db.host, port=db.port, user=db.user, password=db.password, dbname=db.database
+        )
     import pymysql
 
-    return pymysql.connect(host=db.host, port=db.port, user=db.user, password=db.password,
-                           database=db.database)
+    return pymysql.connect(
+        host=db.host, port=db.port, user=db.user, password=db.password, database=db.database
+    )
 
 
 DRIVER_MODULE = {"sqlite": "sqlite3", "postgresql": "psycopg2", "mysql": "pymysql"}

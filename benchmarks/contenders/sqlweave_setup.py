@@ -15,8 +15,13 @@ from importlib.metadata import entry_points
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SRC_DIRS = [
     os.path.join(REPO, "packages", *parts, "src")
-    for parts in (("core",), ("orm",), ("dialects", "sqlite"), ("dialects", "postgresql"),
-                  ("dialects", "mysql"))
+    for parts in (
+        ("core",),
+        ("orm",),
+        ("dialects", "sqlite"),
+        ("dialects", "postgresql"),
+        ("dialects", "mysql"),
+    )
 ]
 DIALECTS = ("sqlite", "postgresql", "mysql")
 

@@ -7,7 +7,13 @@ from harness import Scenario
 from scenarios import imports, inserts, lookups, relations, selects, writes
 
 ALL: list[Scenario] = sorted(
-    [*inserts.SCENARIOS, *selects.SCENARIOS, *lookups.SCENARIOS, *writes.SCENARIOS,
-     *relations.SCENARIOS, *imports.SCENARIOS],
+    [
+        *inserts.SCENARIOS,
+        *selects.SCENARIOS,
+        *lookups.SCENARIOS,
+        *writes.SCENARIOS,
+        *relations.SCENARIOS,
+        *imports.SCENARIOS,
+    ],
     key=lambda s: s.number,  # stable: variants keep their module order
 )

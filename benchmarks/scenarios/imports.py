@@ -42,10 +42,19 @@ def import_time(module: str, importtime_log: str | None = None) -> float:
     cmd = [sys.executable]
     if importtime_log:
         cmd += ["-X", "importtime"]
-    proc = subprocess.run([*cmd, "-c", CHILD.format(module=module, names=API.get(module, ()))], env=env,
-                          capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [*cmd, "-c", CHILD.format(module=module, names=API.get(module, ()))],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if proc.returncode != 0:
-        lines = [ln for ln in proc.stderr.strip().splitlines() if ln and not ln.startswith("import time:")]
+        lines = [
+            ln
+            for ln in proc.stderr.strip().splitlines()
+            if ln and not ln.startswith("import time:")
+        ]
         raise ChildFailed(lines[-1] if lines else f"exit status {proc.returncode}")
     if importtime_log:
         with open(importtime_log, "w") as fh:
@@ -61,10 +70,22 @@ def _check(_c: Any, _n: int, answer: Any) -> None:
         raise WrongAnswer(f"import time {answer!r}")
 
 
-S12c = Scenario("12c", "cold import, Core layer (raw: the driver)", 1, check=_check,
-                needs_db=False, self_timed=True)
-S12o = Scenario("12o", "cold import, ORM layer (raw: the driver)", 1, check=_check,
-                needs_db=False, self_timed=True)
+S12c = Scenario(
+    "12c",
+    "cold import, Core layer (raw: the driver)",
+    1,
+    check=_check,
+    needs_db=False,
+    self_timed=True,
+)
+S12o = Scenario(
+    "12o",
+    "cold import, ORM layer (raw: the driver)",
+    1,
+    check=_check,
+    needs_db=False,
+    self_timed=True,
+)
 
 
 def _layer(layer: str) -> Callable[[Any, int], Thunk]:

@@ -48,7 +48,7 @@ def _raw_insert_returning(c: Any, n: int) -> Thunk:
     values = _values(n)
 
     def run() -> list[int]:
-        cur, ids = c.conn.cursor(), []
+        cur, ids = c.conn.cursor(), list[int]()
         for batch in chunks(values, 500):
             marks = ", ".join([f"({c.ph}, {c.ph}, {c.ph})"] * len(batch))
             params = [v for row in batch for v in row]
@@ -101,8 +101,9 @@ def _raw_executemany(c: Any, n: int) -> Thunk:
     values = _values(n)
 
     def run() -> None:
-        c.executemany(f"INSERT INTO bench_item (name, x, y) VALUES ({c.ph}, {c.ph}, {c.ph})",
-                      values)
+        c.executemany(
+            f"INSERT INTO bench_item (name, x, y) VALUES ({c.ph}, {c.ph}, {c.ph})", values
+        )
         c.conn.commit()
 
     return run

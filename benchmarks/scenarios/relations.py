@@ -15,15 +15,25 @@ Answer = tuple[int, int, int, int]
 
 def _seed(c: Any, parents: int) -> None:
     c.seed("bench_parent", ("id", "name"), [(p, f"parent {p}") for p in range(1, parents + 1)])
-    c.seed("bench_child", ("id", "parent_id", "name"),
-           [(p * CHILDREN + k, p, f"child {p}.{k}")
-            for p in range(1, parents + 1) for k in range(CHILDREN)])
+    c.seed(
+        "bench_child",
+        ("id", "parent_id", "name"),
+        [
+            (p * CHILDREN + k, p, f"child {p}.{k}")
+            for p in range(1, parents + 1)
+            for k in range(CHILDREN)
+        ],
+    )
 
 
 def _check(_c: Any, parents: int, answer: Any) -> None:
     child_ids = [p * CHILDREN + k for p in range(1, parents + 1) for k in range(CHILDREN)]
-    want = (parents, len(child_ids), sum(child_ids),
-            sum(p * CHILDREN for p in range(1, parents + 1)))
+    want = (
+        parents,
+        len(child_ids),
+        sum(child_ids),
+        sum(p * CHILDREN for p in range(1, parents + 1)),
+    )
     expect("(parents, children, sum child id, sum parent id x len(children))", answer, want)
 
 
@@ -67,8 +77,9 @@ def _raw_selectin(c: Any, _n: int) -> Thunk:
         kids: dict[int, list[tuple[int, str]]] = defaultdict(list)
         for batch in chunks([p[0] for p in parents], 500):
             marks = ", ".join([c.ph] * len(batch))
-            cur.execute(f"SELECT id, parent_id, name FROM bench_child WHERE parent_id IN ({marks})",
-                        batch)
+            cur.execute(
+                f"SELECT id, parent_id, name FROM bench_child WHERE parent_id IN ({marks})", batch
+            )
             for cid, pid, cname in cur.fetchall():
                 kids[pid].append((cid, cname))
         c.conn.commit()
@@ -81,8 +92,10 @@ def _raw_selectin(c: Any, _n: int) -> Thunk:
 def _raw_joined(c: Any, _n: int) -> Thunk:
     def run() -> Answer:
         cur = c.conn.cursor()
-        cur.execute("SELECT p.id, p.name, c.id, c.name FROM bench_parent p"
-                    " LEFT OUTER JOIN bench_child c ON c.parent_id = p.id")
+        cur.execute(
+            "SELECT p.id, p.name, c.id, c.name FROM bench_parent p"
+            " LEFT OUTER JOIN bench_child c ON c.parent_id = p.id"
+        )
         parents: dict[int, tuple[int, str]] = {}
         kids: dict[int, list[tuple[int, str]]] = defaultdict(list)
         for pid, pname, cid, cname in cur.fetchall():

@@ -102,10 +102,22 @@ def _pw_select_rows(c: Any, _n: int) -> Thunk:
 
 # --- 11: n rows streamed 1,000 at a time: time and peak memory --------------------------------
 
-S11o = Scenario("11o", "ORM stream, yield_per(1000)", 100_000, check=check_checksum,
-                seed=seed_items, measure_memory=True)
-S11c = Scenario("11c", "Core stream, yield_per(1000)", 100_000, check=check_checksum,
-                seed=seed_items, measure_memory=True)
+S11o = Scenario(
+    "11o",
+    "ORM stream, yield_per(1000)",
+    100_000,
+    check=check_checksum,
+    seed=seed_items,
+    measure_memory=True,
+)
+S11c = Scenario(
+    "11c",
+    "Core stream, yield_per(1000)",
+    100_000,
+    check=check_checksum,
+    seed=seed_items,
+    measure_memory=True,
+)
 
 
 @S11o.impl("raw")
@@ -127,7 +139,8 @@ def _raw_stream(c: Any, _n: int) -> Thunk:
                 totals[i] += v
         cur.close()
         c.conn.commit()
-        return tuple(totals)
+        count, sid, sx, sy, lname = totals
+        return count, sid, sx, sy, lname
 
     return run
 

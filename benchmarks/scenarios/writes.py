@@ -28,8 +28,9 @@ def _check_update(c: Any, n: int, _answer: Any) -> None:
     expect("(count, sum x) after update", tuple(map(as_int, got)), (n, want))
 
 
-S8o = Scenario("8o", "ORM update 1 attribute of loaded objects", 10_000,
-               check=_check_update, seed=seed_items)
+S8o = Scenario(
+    "8o", "ORM update 1 attribute of loaded objects", 10_000, check=_check_update, seed=seed_items
+)
 S8c = Scenario("8c", "Core executemany UPDATE", 10_000, check=_check_update, seed=seed_items)
 
 
@@ -39,8 +40,9 @@ def _raw_update(c: Any, _n: int) -> Thunk:
     rows = _raw_load(c, "SELECT id, x FROM bench_item")
 
     def run() -> None:
-        c.executemany(f"UPDATE bench_item SET x = {c.ph} WHERE id = {c.ph}",
-                                    [(x + 1, id_) for id_, x in rows])
+        c.executemany(
+            f"UPDATE bench_item SET x = {c.ph} WHERE id = {c.ph}", [(x + 1, id_) for id_, x in rows]
+        )
         c.conn.commit()
 
     return run
@@ -67,8 +69,11 @@ def _core_update(c: Any, _n: int) -> Thunk:
         rows = conn.execute(core.select(item.c.id, item.c.x)).all()
 
     def run() -> None:
-        stmt = (core.update(item).where(item.c.id == core.bindparam("b_id"))
-                .values(x=core.bindparam("b_x")))
+        stmt = (
+            core.update(item)
+            .where(item.c.id == core.bindparam("b_id"))
+            .values(x=core.bindparam("b_x"))
+        )
         with c.engine.begin() as conn:
             conn.execute(stmt, [{"b_id": r.id, "b_x": r.x + 1} for r in rows])
 
@@ -119,10 +124,16 @@ def _check_delete(c: Any, n: int, _answer: Any) -> None:
     expect("(rows left, lowest id left) after delete", tuple(map(as_int, got)), (_keep(n), n + 1))
 
 
-S10o = Scenario("10o", "ORM delete loaded objects, one flush", 10_000,
-                check=_check_delete, seed=_seed_for_delete)
-S10c = Scenario("10c", "Core executemany DELETE", 10_000, check=_check_delete,
-                seed=_seed_for_delete)
+S10o = Scenario(
+    "10o",
+    "ORM delete loaded objects, one flush",
+    10_000,
+    check=_check_delete,
+    seed=_seed_for_delete,
+)
+S10c = Scenario(
+    "10c", "Core executemany DELETE", 10_000, check=_check_delete, seed=_seed_for_delete
+)
 
 
 @S10o.impl("raw")
@@ -131,8 +142,7 @@ def _raw_delete(c: Any, n: int) -> Thunk:
     ids = [r[0] for r in _raw_load(c, f"SELECT id FROM bench_item WHERE id <= {n}")]
 
     def run() -> None:
-        c.executemany(f"DELETE FROM bench_item WHERE id = {c.ph}",
-                                    [(i,) for i in ids])
+        c.executemany(f"DELETE FROM bench_item WHERE id = {c.ph}", [(i,) for i in ids])
         c.conn.commit()
 
     return run

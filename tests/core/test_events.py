@@ -220,6 +220,8 @@ def test_unsupported_target() -> None:
 
 def test_dispatch_attribute_error_names_valid_events() -> None:
     with pytest.raises(AttributeError, match="valid events: spin, stop"):
+        Widget.dispatch.spun  # noqa: B018
+    with pytest.raises(AttributeError, match="spun"):
         Widget().dispatch.spun  # noqa: B018
 
 
@@ -254,6 +256,18 @@ def test_join_sees_parent_listeners_including_later_ones(
     cleanup.append((Widget, "spin", cls_fn))
     child.spin(1)
     assert calls == ["cls", "parent1", "parent2", "cls", "child"]
+    # Joined dispatches are shared per (parent, class) until an instance listens.
+    sibling = Widget("sibling")
+    sibling.dispatch = Widget.dispatch._join(parent.dispatch)
+    other = Widget("other")
+    other.dispatch = Widget.dispatch._join(parent.dispatch)
+    assert sibling.dispatch is other.dispatch
+    del calls[:]
+    event.listen(sibling, "stop", lambda w: calls.append("sibling-stop"))
+    assert sibling.dispatch is not other.dispatch
+    assert sibling.dispatch.stop and not other.dispatch.stop
+    sibling.spin(2)
+    assert calls == ["cls", "parent1", "parent2", "cls"]
     # A joined child with nothing anywhere stays falsy.
     event.remove(Widget, "spin", cls_fn)
     quiet = Widget()

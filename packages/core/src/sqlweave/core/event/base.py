@@ -61,7 +61,7 @@ import itertools
 import threading
 import weakref
 from collections.abc import Callable
-from typing import Any, ClassVar, Generic, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, overload
 
 from sqlweave.core import exc
 
@@ -141,6 +141,8 @@ class Events:
     _class_dispatches: ClassVar[weakref.WeakKeyDictionary[type, _ClassDispatch]]
     #: Attribute name of the dispatcher on each declaring target class.
     _dispatch_attrs: ClassVar[dict[type, str]]
+    #: Name under which a target class caches its _ClassDispatch for this Events class.
+    _cd_attr: ClassVar[str]
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
@@ -163,6 +165,7 @@ class Events:
         cls._dispatch_target = ()
         cls._class_dispatches = weakref.WeakKeyDictionary()
         cls._dispatch_attrs = {}
+        cls._cd_attr = f"_sw_dispatch_{cls.__name__}_{id(cls):x}"
         with _lock:
             for name in names:
                 _registrars.setdefault(name, []).append(cls)
@@ -201,14 +204,26 @@ class Events:
         event_key.base_listen(fn, propagate=propagate, insert=insert)
 
     @classmethod
-    def _dispatch_for(cls, target: Any) -> _ClassDispatch | _InstanceDispatch:
-        """The dispatch object owning listeners for a normalized ``target``."""
+    def _dispatch_for(cls, target: Any, modify: bool = False
+                      ) -> _ClassDispatch | _InstanceDispatch:
+        """The dispatch object owning listeners for a normalized ``target``.
+
+        With ``modify``, an instance holding a shared joined dispatch first gets its own copy,
+        so a listener added to one Connection does not reach its siblings.
+        """
         if isinstance(target, type):
             return _class_dispatch_for(cls, target)
         for klass in type(target).__mro__:
             attr = cls._dispatch_attrs.get(klass)
             if attr is not None:
                 d: _InstanceDispatch = getattr(target, attr)
+                if modify and d._shared:
+                    d = d._unshare()
+                    od = getattr(target, "__dict__", None)
+                    if od is not None:
+                        od[attr] = d
+                    else:
+                        target._dispatch_instance = d
                 return d
         raise exc.InvalidRequestError(
             f"{target!r} accepted by {cls.__name__} but has no dispatcher for it"
@@ -266,12 +281,19 @@ class _InstanceDispatch:
     listeners or a joined parent with listeners, so the common case is a plain attribute read.
     """
 
-    __slots__ = ("__dict__", "__weakref__", "_cd", "_parent", "_own", "_children")
+    # No __getattr__ here on purpose: defining one routes every attribute read through a
+    # slower slot wrapper, and event reads are the hot path.
+    __slots__ = ("__dict__", "__weakref__", "_cd", "_parent", "_own", "_children", "_joined",
+                 "_shared")
 
     _cd: _ClassDispatch
     _parent: _InstanceDispatch | None
     _own: dict[str, list[_Entry]] | None
     _children: weakref.WeakSet[_InstanceDispatch] | None
+    #: Shared joined dispatches made from this one as a parent, per child target class.
+    _joined: dict[_ClassDispatch, _InstanceDispatch] | None
+    #: True for a shared joined dispatch (see _ClassDispatch._join); copied on first listen.
+    _shared: bool
     #: Event names that have at least one effective listener (overridden per instance).
     _nonempty: frozenset[str] = frozenset()
 
@@ -280,18 +302,18 @@ class _InstanceDispatch:
         self._parent = None
         self._own = None
         self._children = None
+        self._joined = None
+        self._shared = False
         if parent is not None:
             self._set_parent(parent)
 
-    def __getattr__(self, name: str) -> Any:
-        # Only reached for names that are not events of this Events class.
-        raise AttributeError(
-            f"{self._cd.events.__name__} has no event {name!r}; "
-            f"valid events: {', '.join(sorted(self._cd.events._event_names))}"
-        )
-
     def __bool__(self) -> bool:
         return bool(self._nonempty)
+
+    if TYPE_CHECKING:
+        # For type checkers only: event attributes are listener tuples. At runtime there is no
+        # __getattr__ (see __slots__ above), so unknown names raise a plain AttributeError.
+        def __getattr__(self, name: str) -> _Listeners: ...
 
     def _set_parent(self, parent: _InstanceDispatch) -> None:
         with _lock:
@@ -309,11 +331,14 @@ class _InstanceDispatch:
                 self._refresh(parent._nonempty)
 
     def _join(self, parent: _InstanceDispatch) -> _InstanceDispatch:
-        """Return a new dispatch for the same target class that also sees ``parent``'s
-        listeners (parent's first). Listeners added to ``parent`` later are seen too.
+        """Return a dispatch for the same target class that also sees ``parent``'s listeners
+        (parent's first). Listeners added to ``parent`` later are seen too.
 
-        Own instance-level listeners of ``self`` are copied into the new dispatch.
+        Without own listeners this is the shared joined dispatch of
+        :meth:`_ClassDispatch._join`; with them, a new dispatch carrying copies of them.
         """
+        if not self._own:
+            return self._cd._join(parent)
         new = type(self)(self._cd)
         if self._own:
             new._own = {k: list(v) for k, v in self._own.items()}
@@ -321,6 +346,11 @@ class _InstanceDispatch:
             new._refresh(new._own)
         new._set_parent(parent)
         return new
+
+    def _unshare(self) -> _InstanceDispatch:
+        """A private copy of a shared joined dispatch, for a target about to get its own
+        listeners."""
+        return type(self)(self._cd, self._parent)
 
     def _update(self, other: _InstanceDispatch) -> None:
         """Copy ``other``'s own instance-level listeners into this dispatch (pool recreate)."""
@@ -426,9 +456,28 @@ class _ClassDispatch:
         return self.inst_cls(self)
 
     def _join(self, parent: _InstanceDispatch) -> _InstanceDispatch:
-        """A new instance dispatch of this class joined to ``parent`` (see
-        :meth:`_InstanceDispatch._join`)."""
-        return self.inst_cls(self, parent)
+        """An instance dispatch for this target class that sees ``parent``'s listeners first,
+        then this class's, then its own.
+
+        The result is shared by every caller joining the same parent (one per parent and
+        child class, cached on the parent), so joining costs a dict lookup: this runs for
+        every ``Connection`` an ``Engine`` makes. Listening on an instance that holds a shared
+        dispatch first gives that instance a private copy (see ``Events._dispatch_for``).
+        """
+        joined = parent._joined
+        if joined is not None:
+            d = joined.get(self)
+            if d is not None:
+                return d
+        with _lock:
+            if parent._joined is None:
+                parent._joined = {}
+            d = parent._joined.get(self)
+            if d is None:
+                d = self.inst_cls(self, parent)
+                d._shared = True
+                parent._joined[self] = d
+        return d
 
     def entries(self, name: str) -> list[_Entry]:
         """The registrations made directly on this class for ``name`` (read-only use)."""
@@ -485,13 +534,20 @@ class _ClassDispatch:
 
 
 def _class_dispatch_for(events: type[Events], cls: type) -> _ClassDispatch:
-    cd = events._class_dispatches.get(cls)
+    # Fast path: cached in the class's own __dict__ (a mappingproxy read, much cheaper than
+    # the WeakKeyDictionary); must not be inherited, hence vars() rather than getattr().
+    key = events._cd_attr
+    cd: _ClassDispatch | None = vars(cls).get(key)
     if cd is None:
         with _lock:
             cd = events._class_dispatches.get(cls)
             if cd is None:
                 cd = _ClassDispatch(events, cls)
                 events._class_dispatches[cls] = cd
+                try:
+                    setattr(cls, key, cd)
+                except TypeError:  # pragma: no cover - immutable (builtin) target class
+                    pass
                 # Pick up listeners already registered on base classes.
                 cd._recompute(events._event_names)
     return cd
@@ -532,7 +588,8 @@ class dispatcher(Generic[_ET]):  # noqa: N801 - SQLAlchemy's name
 
     def __get__(self, obj: object | None, owner: type) -> _ClassDispatch | _InstanceDispatch:
         if obj is None:
-            return _class_dispatch_for(self.events, owner)
+            cd: _ClassDispatch | None = vars(owner).get(self.events._cd_attr)
+            return cd if cd is not None else _class_dispatch_for(self.events, owner)
         d: _InstanceDispatch | None = getattr(obj, "_dispatch_instance", None)
         if d is not None:
             return d
@@ -572,7 +629,7 @@ class _EventKey:
         """Register ``listen_fn`` (the possibly wrapped ``self.fn``) on the target."""
         order = next(_insert_counter) if insert else next(_append_counter)
         entry = _Entry(self.fn, listen_fn, order, propagate)
-        self.events._dispatch_for(self.dispatch_target)._add(self.identifier, entry)
+        self.events._dispatch_for(self.dispatch_target, modify=True)._add(self.identifier, entry)
 
 
 def _event_key(target: Any, identifier: str, fn: Callable[..., Any]) -> _EventKey:

@@ -51,7 +51,9 @@ Extending: how the ORM adds MapperEvents, SessionEvents, InstanceEvents, Attribu
    use the return value of each listener.
 6. An object created from a parent that has listeners (a ``Session`` from a ``sessionmaker``, a
    ``Connection`` from an ``Engine``) joins the parent's dispatch:
-   ``self.dispatch = type(self).dispatch._join(parent.dispatch)``.
+   ``self.dispatch = type(self).dispatch._join(parent.dispatch)``. The joined dispatch is
+   shared per (parent dispatch, child class) and cached on the parent, so joining is a dict
+   lookup; listening on one child instance first gives it a private copy (copy-on-listen).
 """
 
 from __future__ import annotations

@@ -52,7 +52,8 @@ class Result:
     status: str = "ok"  # ok | n/a | error | wrong
     message: str = ""
     times: list[float] = field(default_factory=list)
-    peak_mib: float | None = None
+    peak_mib: float | None = None  # tracemalloc peak of one run at n
+    peak_mib_tenth: float | None = None  # ... and at n / 10: "flat in row count" if about equal
     x_raw: float | None = None
     x_best_peer: float | None = None
 
@@ -114,6 +115,8 @@ def run_once(c: Contender, s: Scenario, n: int, db: DbSpec, memory: bool) -> tup
 def first_line(err: BaseException) -> str:
     text = str(err).strip().splitlines()
     msg = text[0] if text else ""
+    if len(msg) > 160:  # the table stays readable; -v prints the whole traceback
+        msg = msg[:157] + "..."
     if isinstance(err, ChildFailed):
         return msg
     return f"{type(err).__name__}: {msg}" if msg else type(err).__name__
@@ -142,11 +145,13 @@ def run_scenario(
                 if args.verbose or not c.is_sqlweave:
                     traceback.print_exc(file=sys.stderr)
     if s.measure_memory:
-        for c in todo:  # one more, untimed run under tracemalloc
+        for c in todo:  # two more, untimed runs under tracemalloc: at n and at n / 10
             r = results[c.name]
             if r.status == "ok":
                 try:
                     r.peak_mib = run_once(c, s, n, db, memory=True)[1] / 2**20
+                    tenth = max(1, n // 10)
+                    r.peak_mib_tenth = run_once(c, s, tenth, db, memory=True)[1] / 2**20
                 except WrongAnswer as err:
                     r.status, r.message = "wrong", first_line(err)
                 except Exception as err:
@@ -235,7 +240,8 @@ def markdown(results: list[Result], meta: dict[str, Any], args: argparse.Namespa
         + ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
         + f"; sqlweave at commit {meta['sqlweave_commit']}",
         "",
-        "| # | scenario | n | contender | min s | median s | × raw | × best peer | peak MiB |",
+        "| # | scenario | n | contender | min s | median s | × raw | × best peer"
+        " | peak MiB (n ÷ 10 → n) |",
         "|---|---|--:|---|--:|--:|--:|--:|--:|",
     ]
     for r in results:
@@ -245,7 +251,9 @@ def markdown(results: list[Result], meta: dict[str, Any], args: argparse.Namespa
                 fmt(r.median, ".4f"),
                 fmt(r.x_raw, ".2f"),
                 fmt(r.x_best_peer, ".2f"),
-                fmt(r.peak_mib, ".2f"),
+                f"{r.peak_mib_tenth:.2f} → {r.peak_mib:.2f}"
+                if r.peak_mib is not None and r.peak_mib_tenth is not None
+                else "",
             ]
         else:
             label = {"n/a": "n/a", "error": "ERROR", "wrong": "WRONG ANSWER"}[r.status]

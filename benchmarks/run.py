@@ -187,6 +187,11 @@ def machine_info(db: DbSpec, contenders: list[Contender]) -> dict[str, Any]:
         commit = subprocess.run(
             ["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True, text=True
         ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", REPO, "status", "--porcelain", "packages"], capture_output=True, text=True
+        ).stdout.strip()
+        if dirty:  # others work in the same tree: say that the code measured is not a commit
+            commit += " + uncommitted changes under packages/"
     except OSError:
         commit = ""
     return {

@@ -34,6 +34,10 @@ class ArgumentError(SqlweaveError):
     """An argument is of the wrong kind or value (including a plain ``str`` where SQL is expected)."""
 
 
+class NoInspectionAvailable(ArgumentError):
+    """``inspect()`` was given an object it knows nothing about."""
+
+
 class NoSuchModuleError(ArgumentError):
     """A URL names a dialect or driver that no installed plugin provides."""
 
@@ -122,6 +126,8 @@ class InvalidatePoolError(DisconnectionError):
 
 class TimeoutError(SqlweaveError):  # noqa: A001 - SQLAlchemy's name
     """No connection became free in the pool within ``pool_timeout`` seconds."""
+
+    code = "3o7r"
 
 
 PoolTimeoutError = TimeoutError

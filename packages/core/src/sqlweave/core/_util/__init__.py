@@ -1,0 +1,1 @@
+"""Private helpers, one theme per module."""

@@ -1,0 +1,777 @@
+"""``Engine``, ``Connection`` and transactions (root and SAVEPOINT), with DBAPI error translation.
+
+Semantics follow SQLAlchemy 2.0: a Connection begins a transaction on first use (autobegin);
+``commit()`` / ``rollback()`` end it; leaving ``with engine.connect()`` rolls back what was not
+committed; ``with engine.begin()`` commits on success and rolls back on error.
+
+A disconnect (as the dialect classifies it) invalidates the DBAPI connection and every older one
+in the pool; the Connection then raises :class:`~sqlweave.core.exc.PendingRollbackError` until
+``rollback()``, after which the next statement runs on a fresh connection. A disconnect during
+COMMIT raises :class:`~sqlweave.core.exc.CommitOutcomeUnknownError` and is never retried.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Iterator
+
+from sqlweave.core import exc
+from sqlweave.core.engine.default import DefaultExecutionContext
+from sqlweave.core.engine.result import CursorResult
+from sqlweave.core.event.base import dispatcher
+from sqlweave.core.events import ConnectionEvents
+from sqlweave.core.log import ENGINE_LOGGER_NAME, Identified, echo_property, instance_logger
+
+_EMPTY: dict[str, Any] = {}
+
+
+def _distill_params(params: Any) -> list[Any]:
+    if params is None:
+        return []
+    if isinstance(params, dict):
+        return [params]
+    if isinstance(params, list):
+        if params and not isinstance(params[0], (dict, tuple, list)):
+            raise exc.ArgumentError(
+                "List argument must consist only of dictionaries (or tuples for exec_driver_sql)"
+            )
+        return params
+    if isinstance(params, tuple):
+        return [params]
+    if hasattr(params, "keys") and hasattr(params, "__getitem__"):
+        return [dict(params)]
+    raise exc.ArgumentError(f"parameters must be a dict or a list of dicts, got {type(params).__name__}")
+
+
+class Connection:
+    """A DBAPI connection checked out of the engine's pool, with SQLAlchemy 2.0 semantics."""
+
+    dispatch = dispatcher(ConnectionEvents)
+
+    def __init__(self, engine: Engine, connection: Any = None) -> None:
+        self.engine = engine
+        self.dialect = engine.dialect
+        self._dbapi = connection if connection is not None else engine._checkout()
+        self._transaction: RootTransaction | None = None
+        self._nested_transaction: NestedTransaction | None = None
+        self._execution_options = engine._execution_options
+        self._invalid = False
+        self._closed = False
+        self._savepoint_seq = 0
+        self._open_results = 0
+        self._iso_changed = False
+        self._ctx_cls = engine.dialect.execution_ctx_cls
+        self.dispatch = type(self).dispatch._join(engine.dispatch)
+        self._has_events = bool(engine.dispatch.before_execute or engine.dispatch.after_execute
+                                or engine.dispatch.before_cursor_execute or engine.dispatch.after_cursor_execute
+                                or engine.dispatch.handle_error)
+        self._echo = engine._should_log_info
+        if engine.dispatch.engine_connect:
+            engine.dispatch.engine_connect(self)
+        iso = self._execution_options.get("isolation_level")
+        if iso is not None:
+            self._set_isolation(iso)
+
+    # -- properties -------------------------------------------------------------------------------
+
+    @property
+    def connection(self) -> Any:
+        """The pool's proxy of the DBAPI connection (reconnects after invalidation)."""
+        if self._dbapi is None:
+            if self._closed:
+                raise exc.ResourceClosedError("This Connection is closed")
+            if self._invalid and self._transaction is not None:
+                raise exc.PendingRollbackError(
+                    "Can't reconnect until invalid transaction is rolled back. Please rollback() fully "
+                    "before proceeding", code="8s2b"
+                )
+            self._dbapi = self.engine._checkout()
+            self._invalid = False
+        return self._dbapi
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def invalidated(self) -> bool:
+        return self._invalid
+
+    @property
+    def info(self) -> dict[Any, Any]:
+        """A dict that lives as long as the DBAPI connection (across pool checkouts)."""
+        return self.connection.info  # type: ignore[no-any-return]
+
+    @property
+    def default_isolation_level(self) -> str | None:
+        return self.dialect.default_isolation_level  # type: ignore[no-any-return]
+
+    def get_isolation_level(self) -> str:
+        """The isolation level currently in effect on the DBAPI connection."""
+        return self.dialect.get_isolation_level(self.connection.dbapi_connection)  # type: ignore[no-any-return]
+
+    def execution_options(self, **opts: Any) -> Connection:
+        """Set options on this connection (``isolation_level``, ``stream_results``,
+        ``yield_per``, ``compiled_cache``, ``logging_token``); returns the connection."""
+        if self.dispatch.set_connection_execution_options:
+            self.dispatch.set_connection_execution_options(self, opts)
+        self._execution_options = {**self._execution_options, **opts}
+        if "isolation_level" in opts:
+            if self._transaction is not None and self._transaction.is_active:
+                raise exc.InvalidRequestError(
+                    "This connection has already initialized a transaction; set isolation_level "
+                    "before the first statement, or after commit()/rollback()"
+                )
+            self._set_isolation(opts["isolation_level"])
+        return self
+
+    def get_execution_options(self) -> dict[str, Any]:
+        return dict(self._execution_options)
+
+    def _set_isolation(self, level: str) -> None:
+        self.dialect._check_isolation_level(level)
+        self.dialect.set_isolation_level(self.connection.dbapi_connection, level)
+        self._iso_changed = True
+        self.connection.record_info["sqlweave_iso_changed"] = True
+
+    # -- transactions -----------------------------------------------------------------------------
+
+    def begin(self) -> RootTransaction:
+        """Begin a transaction explicitly (one is begun automatically on first use otherwise)."""
+        if self._transaction is not None:
+            raise exc.InvalidRequestError(
+                "This connection has already initialized a transaction() object via begin() or "
+                "autobegin; can't call begin() here unless rollback() or commit() is called first."
+            )
+        return RootTransaction(self)
+
+    def begin_nested(self) -> NestedTransaction:
+        """Begin a SAVEPOINT (autobegins the outer transaction if needed)."""
+        if self._transaction is None:
+            self.begin()
+        return NestedTransaction(self)
+
+    def in_transaction(self) -> bool:
+        return self._transaction is not None and self._transaction.is_active
+
+    def in_nested_transaction(self) -> bool:
+        return self._nested_transaction is not None and self._nested_transaction.is_active
+
+    def get_transaction(self) -> RootTransaction | None:
+        return self._transaction
+
+    def get_nested_transaction(self) -> NestedTransaction | None:
+        return self._nested_transaction
+
+    def commit(self) -> None:
+        """Commit the current transaction (no-op if none)."""
+        if self._transaction is not None:
+            self._transaction.commit()
+
+    def rollback(self) -> None:
+        """Roll back the current transaction (no-op if none)."""
+        if self._transaction is not None:
+            self._transaction.rollback()
+
+    def _autobegin(self) -> None:
+        if self._transaction is None:
+            RootTransaction(self)
+
+    def _begin_impl(self) -> None:
+        if self._echo:
+            self.engine.logger.info("BEGIN (implicit)")
+        if self.dispatch.begin:
+            self.dispatch.begin(self)
+        try:
+            self.dialect.do_begin(self.connection.dbapi_connection)
+        except Exception as err:
+            self._handle_dbapi_exception(err, None, None, None, None)
+
+    def _commit_impl(self) -> None:
+        if self.dispatch.commit:
+            self.dispatch.commit(self)
+        if self._echo:
+            self.engine.logger.info("COMMIT")
+        try:
+            self.dialect.do_commit(self.connection.dbapi_connection)
+        except Exception as err:
+            self._handle_dbapi_exception(err, None, None, None, None, during_commit=True)
+
+    def _rollback_impl(self) -> None:
+        if self.dispatch.rollback:
+            self.dispatch.rollback(self)
+        if self._dbapi is None:
+            return
+        if self._echo:
+            self.engine.logger.info("ROLLBACK")
+        try:
+            self.dialect.do_rollback(self._dbapi.dbapi_connection)
+        except Exception as err:
+            self._handle_dbapi_exception(err, None, None, None, None)
+
+    def _savepoint_impl(self) -> str:
+        self._savepoint_seq += 1
+        name = f"sa_savepoint_{self._savepoint_seq}"
+        if self.dispatch.savepoint:
+            self.dispatch.savepoint(self, name)
+        self.dialect.do_savepoint(self, name)
+        return name
+
+    def _rollback_to_savepoint_impl(self, name: str) -> None:
+        if self.dispatch.rollback_savepoint:
+            self.dispatch.rollback_savepoint(self, name, None)
+        self.dialect.do_rollback_to_savepoint(self, name)
+
+    def _release_savepoint_impl(self, name: str) -> None:
+        if self.dispatch.release_savepoint:
+            self.dispatch.release_savepoint(self, name, None)
+        self.dialect.do_release_savepoint(self, name)
+
+    # -- execution --------------------------------------------------------------------------------
+
+    def execute(self, statement: Any, parameters: Any = None, *, execution_options: Any = None) -> Any:
+        """Execute a statement (``select()``, ``insert()``, ``text()`` ...) and return its Result.
+
+        ``parameters`` is a dict, or a list of dicts for executemany. A plain ``str`` is refused:
+        wrap SQL in ``text()``, or use :meth:`exec_driver_sql`.
+        """
+        meth = getattr(statement, "_execute_on_connection", None)
+        if meth is None:
+            if isinstance(statement, str):
+                raise exc.ObjectNotExecutableError(statement)
+            raise exc.ObjectNotExecutableError(statement)
+        return meth(self, _distill_params(parameters), execution_options or _EMPTY)
+
+    def scalar(self, statement: Any, parameters: Any = None, *, execution_options: Any = None) -> Any:
+        """Execute and return the first column of the first row."""
+        return self.execute(statement, parameters, execution_options=execution_options).scalar()
+
+    def scalars(self, statement: Any, parameters: Any = None, *, execution_options: Any = None) -> Any:
+        """Execute and return a ScalarResult over the first column."""
+        return self.execute(statement, parameters, execution_options=execution_options).scalars()
+
+    def exec_driver_sql(self, statement: str, parameters: Any = None, execution_options: Any = None) -> Any:
+        """Execute a SQL string directly with the driver's own paramstyle.
+
+        .. warning:: trusted SQL — do not pass untrusted input; values go in ``parameters``.
+        """
+        params = _distill_params(parameters)
+        opts = {**self._execution_options, **execution_options} if execution_options else self._execution_options
+        dbapi_conn = self._prepare()
+        ctx = self._ctx_cls.for_text(self.dialect, self, dbapi_conn, opts, statement, params)
+        return self._run(ctx, statement, params if len(params) > 1 else (params[0] if params else None),
+                         len(params) > 1, None)
+
+    def _prepare(self) -> Any:
+        if self._transaction is None:
+            self._autobegin()
+        elif not self._transaction.is_active and not self._transaction._deactivated_ok:
+            raise exc.PendingRollbackError(
+                "This connection is inactive due to a failed transaction (or a connection lost "
+                "inside it); call rollback() before using it again", code="8s2b"
+            )
+        return self.connection.dbapi_connection
+
+    def _execute_clauseelement(self, elem: Any, distilled: list[Any], execution_options: Any) -> Any:
+        opts = {**self._execution_options, **elem._execution_options, **execution_options} \
+            if (execution_options or elem._execution_options) else self._execution_options
+        if self._has_events and self.dispatch.before_execute:
+            for fn in self.dispatch.before_execute:
+                elem, distilled, _ = fn(self, elem, distilled, {}, opts)
+        dialect = self.dialect
+        extracted: list[Any] = []
+        key = elem._gen_cache_key(extracted)
+        column_keys = tuple(distilled[0]) if distilled and elem.is_dml else None
+        for_executemany = len(distilled) > 1
+        cache = opts.get("compiled_cache", self.engine._compiled_cache) if "compiled_cache" in opts else self.engine._compiled_cache
+        compiled = None
+        if key is not None and cache is not None and dialect.supports_statement_cache:
+            ck = (key, column_keys, for_executemany)
+            try:
+                compiled = cache.get(ck)
+            except TypeError:
+                ck = None
+            if compiled is None:
+                compiled = dialect.statement_compiler(dialect, elem, column_keys=column_keys,
+                                                      for_executemany=for_executemany)
+                if ck is not None:
+                    cache[ck] = compiled
+                    if len(cache) > self.engine._cache_size:
+                        self.engine._prune_cache()
+        else:
+            compiled = dialect.statement_compiler(dialect, elem, column_keys=column_keys,
+                                                  for_executemany=for_executemany)
+        dbapi_conn = self._prepare()
+        try:
+            ctx = self._ctx_cls.for_compiled(dialect, self, dbapi_conn, opts, compiled, distilled, extracted)
+        except exc.StatementError as err:
+            if err.statement is None:
+                err.statement = compiled.string
+            raise
+        except Exception as err:
+            raise exc.StatementError(f"({type(err).__name__}) {err}", compiled.string, None, err) from err
+        params = ctx.parameters
+        result = self._run(ctx, compiled.string, params if ctx.executemany else params[0], ctx.executemany, compiled)
+        if self._has_events and self.dispatch.after_execute:
+            self.dispatch.after_execute(self, elem, distilled, {}, opts, result)
+        return result
+
+    def _execute_ddl(self, ddl: Any, distilled: list[Any], execution_options: Any) -> Any:
+        compiled = ddl.compile(dialect=self.dialect)
+        dbapi_conn = self._prepare()
+        opts = {**self._execution_options, **execution_options} if execution_options else self._execution_options
+        ctx = self._ctx_cls.for_compiled(self.dialect, self, dbapi_conn, opts, compiled, [], [])
+        return self._run(ctx, compiled.string, None, False, compiled)
+
+    def _run(self, ctx: Any, statement: str, parameters: Any, executemany: bool, compiled: Any) -> Any:
+        dialect = self.dialect
+        try:
+            cursor = ctx.cursor = ctx.create_cursor()
+        except Exception as err:
+            self._handle_dbapi_exception(err, statement, parameters, None, ctx)
+        if self._has_events and self.dispatch.before_cursor_execute:
+            for fn in self.dispatch.before_cursor_execute:
+                statement, parameters = fn(self, cursor, statement, parameters, ctx, executemany)
+        if self._echo:
+            self._log_statement(statement, parameters, executemany)
+        try:
+            if executemany:
+                dialect.do_executemany(cursor, statement, parameters, ctx)
+            elif parameters is None or (not parameters and not dialect.positional and compiled is None):
+                dialect.do_execute_no_params(cursor, statement, ctx)
+            else:
+                dialect.do_execute(cursor, statement, parameters, ctx)
+            ctx.post_exec()
+        except BaseException as err:
+            self._handle_dbapi_exception(err, statement, parameters, cursor, ctx)
+        if self._has_events and self.dispatch.after_cursor_execute:
+            self.dispatch.after_cursor_execute(self, cursor, statement, parameters, ctx, executemany)
+        try:
+            if compiled is not None and (compiled.returns_rows or compiled.isddl):
+                md = ctx.result_metadata() if compiled.returns_rows else None
+            elif compiled is not None and compiled.implicit_pk_returning:
+                md = None
+            else:
+                md = ctx.result_metadata() if cursor.description is not None else None
+        except Exception as err:
+            self._handle_dbapi_exception(err, statement, parameters, cursor, ctx)
+        result = CursorResult(ctx, md)
+        if md is not None:
+            self._open_results += 1
+        return result
+
+    def _on_result_closed(self, result: Any) -> None:
+        if self._open_results:
+            self._open_results -= 1
+
+    def _log_statement(self, statement: str, parameters: Any, executemany: bool) -> None:
+        logger = self.engine.logger
+        logger.info(statement)
+        if self.engine.hide_parameters:
+            logger.info("[SQL parameters hidden due to hide_parameters=True]")
+        elif executemany:
+            shown = parameters[:10]
+            more = f" ... displaying 10 of {len(parameters)} total bound parameter sets" if len(parameters) > 10 else ""
+            logger.info(f"[generated] {shown!r}{more}")
+        else:
+            logger.info(f"[generated] {parameters!r}")
+
+    # -- errors -----------------------------------------------------------------------------------
+
+    def _handle_dbapi_exception(self, err: BaseException, statement: str | None, parameters: Any,
+                                cursor: Any, context: Any, during_commit: bool = False) -> None:
+        dialect = self.dialect
+        dbapi = dialect.loaded_dbapi if dialect._dbapi is not None else None
+        dbapi_error = dbapi is not None and isinstance(err, dbapi.Error)
+        is_disconnect = False
+        if dbapi_error:
+            try:
+                is_disconnect = dialect.is_disconnect(err, self._dbapi.dbapi_connection if self._dbapi else None, cursor)
+            except Exception:  # the classifier must never mask the original error
+                is_disconnect = False
+        if not isinstance(err, Exception):
+            # KeyboardInterrupt / SystemExit mid-statement: the connection state is unknown
+            self._invalidate_conn(err)
+            raise err
+        if during_commit and is_disconnect:
+            newraise: BaseException = exc.CommitOutcomeUnknownError(
+                statement, parameters, err, hide_parameters=self.engine.hide_parameters,
+                connection_invalidated=True,
+                message=(f"The connection was lost during COMMIT ({type(err).__name__}: {err}); the "
+                         "transaction may or may not have committed. sqlweave does not retry this. "
+                         "Check whether its writes are present before running it again."),
+            )
+        elif dbapi_error:
+            newraise = exc.DBAPIError.instance(
+                statement, parameters, err, dbapi.Error, hide_parameters=self.engine.hide_parameters,
+                connection_invalidated=is_disconnect, dialect=dialect,
+            )
+        else:
+            newraise = err
+        if self._has_events and self.dispatch.handle_error:
+            ctx = ExceptionContext(self, err, newraise, statement, parameters, cursor, context, is_disconnect)
+            for fn in self.dispatch.handle_error:
+                replaced = fn(ctx)
+                if replaced is not None:
+                    newraise = replaced
+                    break
+            is_disconnect = ctx.is_disconnect
+            if isinstance(newraise, exc.DBAPIError):
+                newraise.connection_invalidated = is_disconnect
+        if is_disconnect:
+            self._invalidate_conn(err)
+        if newraise is err:
+            raise err
+        raise newraise.with_traceback(err.__traceback__) from err
+
+    def _invalidate_conn(self, err: BaseException) -> None:
+        fairy = self._dbapi
+        self._invalid = True
+        if fairy is not None:
+            self._dbapi = None
+            try:
+                fairy.invalidate(err if isinstance(err, Exception) else None)
+            except Exception:  # the pool records the invalidation; closing a dead socket may fail
+                pass
+            pool = self.engine.pool
+            if hasattr(pool, "_invalidate_time"):
+                import time
+
+                pool._invalidate_time = time.time()
+        if self._transaction is not None:
+            self._transaction._deactivate()
+
+    def invalidate(self, exception: BaseException | None = None) -> None:
+        """Discard the DBAPI connection; the next use (after rollback) reconnects."""
+        if self._closed:
+            raise exc.ResourceClosedError("This Connection is closed")
+        if self._dbapi is not None:
+            fairy, self._dbapi = self._dbapi, None
+            fairy.invalidate(exception)
+        self._invalid = True
+        if self._transaction is not None:
+            self._transaction._deactivate()
+
+    # -- lifecycle --------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Roll back what was not committed and return the DBAPI connection to the pool."""
+        if self._closed:
+            return
+        if self._transaction is not None:
+            try:
+                self._transaction.close()
+            except Exception:  # a failed rollback must not keep the connection out of the pool
+                pass
+        fairy, self._dbapi = self._dbapi, None
+        self._closed = True
+        if fairy is not None:
+            if self._iso_changed:
+                try:
+                    self.dialect.reset_isolation_level(fairy.dbapi_connection)
+                    fairy.record_info.pop("sqlweave_iso_changed", None)
+                except Exception as err:
+                    fairy.invalidate(err)
+            fairy.close()
+
+    def detach(self) -> None:
+        self.connection.detach()
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(self, type_: Any, value: Any, tb: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Connection to {self.engine.url!r}>"
+
+
+class ExceptionContext:
+    """Passed to ``handle_error`` listeners."""
+
+    def __init__(self, connection: Any, original: BaseException, sqlweave_exception: BaseException,
+                 statement: Any, parameters: Any, cursor: Any, context: Any, is_disconnect: bool) -> None:
+        self.connection = connection
+        self.engine = connection.engine
+        self.dialect = connection.dialect
+        self.original_exception = original
+        self.sqlalchemy_exception = sqlweave_exception
+        self.sqlweave_exception = sqlweave_exception
+        self.statement = statement
+        self.parameters = parameters
+        self.cursor = cursor
+        self.execution_context = context
+        self.is_disconnect = is_disconnect
+        self.invalidate_pool_on_disconnect = True
+
+
+class Transaction:
+    """Base of RootTransaction and NestedTransaction; a context manager."""
+
+    _deactivated_ok = False
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.is_active = True
+        self._closed = False
+
+    def _deactivate(self) -> None:
+        self.is_active = False
+
+    def __enter__(self) -> Transaction:
+        return self
+
+    def __exit__(self, type_: Any, value: Any, tb: Any) -> None:
+        if self._closed:
+            return
+        if type_ is None and self.is_active:
+            try:
+                self.commit()
+            except BaseException:
+                if self.is_active or not self._closed:
+                    self._close_quietly()
+                raise
+        else:
+            self.rollback()
+
+    def _close_quietly(self) -> None:
+        try:
+            self.rollback()
+        except Exception:  # already failing; the original error wins
+            pass
+
+    def close(self) -> None:
+        if not self._closed:
+            self.rollback()
+
+    @property
+    def is_valid(self) -> bool:
+        return self.is_active and not self.connection.invalidated
+
+
+class RootTransaction(Transaction):
+    """The connection's outermost transaction."""
+
+    def __init__(self, connection: Connection) -> None:
+        super().__init__(connection)
+        connection._transaction = self
+        connection._begin_impl()
+
+    def commit(self) -> None:
+        """Commit; raises PendingRollbackError if the transaction failed (roll back instead)."""
+        if self._closed:
+            raise exc.InvalidRequestError("This transaction is inactive")
+        if not self.is_active:
+            raise exc.PendingRollbackError(
+                "This transaction is inactive due to an earlier error (for example a lost "
+                "connection); call rollback()", code="8s2b"
+            )
+        conn = self.connection
+        try:
+            if conn._nested_transaction is not None:
+                conn._nested_transaction._closed = True
+                conn._nested_transaction = None
+            conn._commit_impl()
+        finally:
+            self._end()
+
+    def rollback(self) -> None:
+        """Roll back (and forget any SAVEPOINTs)."""
+        if self._closed:
+            return
+        conn = self.connection
+        try:
+            nested = conn._nested_transaction
+            while nested is not None:
+                nested._closed = True
+                nested.is_active = False
+                nested = nested._parent
+            conn._nested_transaction = None
+            if conn._invalid:
+                conn._dbapi = None
+            else:
+                conn._rollback_impl()
+        finally:
+            self._end()
+
+    def _end(self) -> None:
+        self._closed = True
+        self.is_active = False
+        conn = self.connection
+        if conn._transaction is self:
+            conn._transaction = None
+        if conn._invalid:
+            conn._invalid = False
+
+
+class NestedTransaction(Transaction):
+    """A SAVEPOINT; ``rollback()`` returns to it, ``commit()`` releases it."""
+
+    def __init__(self, connection: Connection) -> None:
+        super().__init__(connection)
+        self._parent = connection._nested_transaction
+        self._savepoint = connection._savepoint_impl()
+        connection._nested_transaction = self
+
+    def commit(self) -> None:
+        """RELEASE SAVEPOINT."""
+        if self._closed or not self.is_active:
+            raise exc.InvalidRequestError("This nested transaction is inactive")
+        try:
+            self.connection._release_savepoint_impl(self._savepoint)
+        finally:
+            self._end()
+
+    def rollback(self) -> None:
+        """ROLLBACK TO SAVEPOINT (the outer transaction goes on)."""
+        if self._closed:
+            return
+        try:
+            if self.connection._transaction is not None and self.connection._transaction.is_active:
+                self.connection._rollback_to_savepoint_impl(self._savepoint)
+        finally:
+            self._end()
+
+    def _end(self) -> None:
+        self._closed = True
+        self.is_active = False
+        conn = self.connection
+        if conn._nested_transaction is self:
+            conn._nested_transaction = self._parent
+
+
+class Engine(Identified):
+    """Connects to one database through a pool; made by :func:`~sqlweave.core.create_engine`."""
+
+    dispatch = dispatcher(ConnectionEvents)
+    _logger_name = ENGINE_LOGGER_NAME
+    echo = echo_property()
+    _connection_cls = Connection
+
+    def __init__(self, pool: Any, dialect: Any, url: Any, logging_name: str | None = None,
+                 echo: Any = None, execution_options: dict[str, Any] | None = None,
+                 hide_parameters: bool = False, query_cache_size: int = 500) -> None:
+        self.pool = pool
+        self.dialect = dialect
+        self.url = url
+        if logging_name:
+            self.logging_name = logging_name
+        self.hide_parameters = hide_parameters
+        instance_logger(self, echoflag=echo)
+        self._execution_options: dict[str, Any] = dict(execution_options or {})
+        self._cache_size = query_cache_size
+        self._compiled_cache: dict[Any, Any] | None = {} if query_cache_size > 0 else None
+        self._cache_lock = threading.Lock()
+        self._init_lock = threading.Lock()
+
+    @property
+    def _pool_event_target(self) -> Any:
+        return self.pool
+
+    @property
+    def name(self) -> str:
+        return self.dialect.name  # type: ignore[no-any-return]
+
+    @property
+    def driver(self) -> str:
+        return self.dialect.driver  # type: ignore[no-any-return]
+
+    def _checkout(self) -> Any:
+        fairy = self.pool.connect()
+        if not self.dialect._initialized:
+            with self._init_lock:
+                if not self.dialect._initialized:
+                    try:
+                        conn = self._connection_cls.__new__(self._connection_cls)
+                        conn.engine = self
+                        conn.dialect = self.dialect
+                        conn._dbapi = fairy
+                        self.dialect.initialize(conn)
+                        fairy.rollback()
+                    except BaseException:
+                        fairy.invalidate()
+                        fairy.close()
+                        raise
+        return fairy
+
+    def connect(self) -> Connection:
+        """A new Connection (use it as a context manager)."""
+        return self._connection_cls(self)
+
+    def begin(self) -> Any:
+        """``with engine.begin() as conn:`` — a connection in a transaction that commits on
+        success and rolls back on error."""
+        return _EngineBegin(self)
+
+    def raw_connection(self) -> Any:
+        """A pooled DBAPI connection proxy; ``close()`` returns it to the pool."""
+        return self._checkout()
+
+    def dispose(self, close: bool = True) -> None:
+        """Close the pool's connections and start a new pool (``close=False``: just forget them,
+        for use in a forked child)."""
+        if close:
+            self.pool.dispose()
+        self.pool = self.pool.recreate()
+        if self.dispatch.engine_disposed:
+            self.dispatch.engine_disposed(self)
+
+    def execution_options(self, **opts: Any) -> Engine:
+        """A copy of this engine sharing its pool, with these default execution options."""
+        if self.dispatch.set_engine_execution_options:
+            self.dispatch.set_engine_execution_options(self, opts)
+        new = self.__class__.__new__(self.__class__)
+        new.__dict__.update(self.__dict__)
+        new._execution_options = {**self._execution_options, **opts}
+        new.dispatch = type(self).dispatch._join(self.dispatch)
+        return new
+
+    def get_execution_options(self) -> dict[str, Any]:
+        return dict(self._execution_options)
+
+    def _prune_cache(self) -> None:
+        cache = self._compiled_cache
+        if cache is None:
+            return
+        with self._cache_lock:
+            excess = len(cache) - int(self._cache_size * 0.75)
+            if excess > 0:
+                for k in list(cache)[:excess]:
+                    cache.pop(k, None)
+
+    def clear_compiled_cache(self) -> None:
+        if self._compiled_cache is not None:
+            self._compiled_cache.clear()
+
+    def __repr__(self) -> str:
+        return f"Engine({self.url!r})"
+
+    def __str__(self) -> str:
+        return f"Engine({self.url})"
+
+
+class _EngineBegin:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.conn: Connection | None = None
+        self.trans: Any = None
+
+    def __enter__(self) -> Connection:
+        self.conn = self.engine.connect()
+        try:
+            self.trans = self.conn.begin()
+        except BaseException:
+            self.conn.close()
+            raise
+        return self.conn
+
+    def __exit__(self, type_: Any, value: Any, tb: Any) -> None:
+        try:
+            self.trans.__exit__(type_, value, tb)
+        finally:
+            self.conn.close()  # type: ignore[union-attr]
+
+
+def iter_cursor(result: Any) -> Iterator[Any]:  # pragma: no cover - convenience
+    yield from result

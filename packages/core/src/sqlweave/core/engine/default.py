@@ -1,0 +1,485 @@
+"""``DefaultDialect`` (capability flags and DBAPI plumbing every dialect inherits) and the
+per-execution ``DefaultExecutionContext``.
+
+Capability flags are plain class attributes; a dialect overrides the ones that differ, and the
+test suite skips by capability, never by database name. The documented list lives in
+:mod:`sqlweave.core.engine.interfaces`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from sqlweave.core import exc
+from sqlweave.core import types as sqltypes
+from sqlweave.core.event.base import dispatcher
+from sqlweave.core.events import DialectEvents
+from sqlweave.core.sql.compiler import SQLCompiler, StrSQLCompiler
+from sqlweave.core.sql.compiler.ddl import DDLCompiler
+from sqlweave.core.sql.compiler.literals import LiteralRenderer
+from sqlweave.core.sql.compiler.quoting import IdentifierPreparer
+from sqlweave.core.sql.compiler.types import GenericTypeCompiler
+
+ISOLATION_LEVELS = ("READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE", "AUTOCOMMIT")
+
+
+class DefaultDialect:
+    """The base dialect: generic SQL, DBAPI calls, and the default capability flags."""
+
+    dispatch = dispatcher(DialectEvents)
+    execution_ctx_cls: type[DefaultExecutionContext]
+
+    name = "default"
+    driver = "unknown"
+    paramstyle = "named"
+    default_paramstyle = "named"
+
+    statement_compiler: type[SQLCompiler] = SQLCompiler
+    ddl_compiler: type[DDLCompiler] = DDLCompiler
+    type_compiler: type[GenericTypeCompiler] = GenericTypeCompiler
+    preparer: type[IdentifierPreparer] = IdentifierPreparer
+    literal_renderer_cls: type[LiteralRenderer] = LiteralRenderer
+    colspecs: dict[type, type] = {}
+
+    # -- capabilities (see engine/interfaces.py for what each means) --------------------------
+    supports_native_boolean = False
+    supports_native_decimal = True
+    supports_native_uuid = False
+    supports_native_enum = False
+    supports_native_interval = False
+    supports_sequences = False
+    supports_identity_columns = False
+    insert_returning = False
+    update_returning = False
+    delete_returning = False
+    implicit_pk_returning = False
+    insert_executemany_returning = False
+    supports_multivalues_insert = True
+    supports_empty_in_subquery = True
+    supports_savepoints = True
+    supports_alter = True
+    supports_comments = False
+    inline_comments = False
+    supports_default_values = True
+    supports_default_keyword = True
+    supports_statement_cache = True
+    requires_from_for_select = False
+    cte_recursive_keyword = True
+    supports_parenthesized_compound = True
+    supports_aggregate_filter = False
+    supports_foreign_keys_inline = True
+    supports_deferrable = False
+    supports_server_side_cursors = False
+    supports_for_update = True
+    supports_regexp = False
+    supports_distinct_on = False
+    supports_ilike = False
+    supports_schemas = True
+    supports_json = True
+    supports_arrays = False
+    supports_window_functions = True
+    supports_full_outer_join = True
+    bind_casts = False
+    driver_deserializes_json = False
+    float_needs_coercion = False
+    supports_sane_rowcount = True
+    supports_sane_multi_rowcount = True
+    max_identifier_length = 63
+    identifier_length_in_bytes = False
+    default_isolation_level: str | None = None
+    _ignore_unknown_insert_keys = True
+    is_async = False
+    supports_unicode_binds = True
+
+    server_version_info: tuple[int, ...] | None = None
+    _json_serializer: Callable[[Any], str] | None = None
+    _json_deserializer: Callable[[str], Any] | None = None
+
+    def __init__(
+        self,
+        isolation_level: str | None = None,
+        paramstyle: str | None = None,
+        json_serializer: Any = None,
+        json_deserializer: Any = None,
+        dbapi: Any = None,
+        **kw: Any,
+    ) -> None:
+        if kw:
+            raise exc.ArgumentError(
+                f"Unknown arguments for the {self.name} dialect: {', '.join(sorted(kw))}"
+            )
+        if paramstyle is not None:
+            self.paramstyle = paramstyle
+        self.positional = self.paramstyle in ("qmark", "format", "numeric")
+        self.identifier_preparer = self.preparer(self)
+        self.type_compiler_instance = self.type_compiler(self)
+        self.literal_renderer = self.literal_renderer_cls(self)
+        self.isolation_level = isolation_level
+        if isolation_level is not None:
+            self._check_isolation_level(isolation_level)
+        if json_serializer is not None:
+            self._json_serializer = json_serializer
+        if json_deserializer is not None:
+            self._json_deserializer = json_deserializer
+        self._dbapi = dbapi
+        self._initialized = False
+
+    # -- DBAPI ------------------------------------------------------------------------------------
+
+    @classmethod
+    def import_dbapi(cls) -> Any:
+        """Import and return the DBAPI module (done at engine creation, not at plugin load)."""
+        raise exc.InvalidRequestError(f"The {cls.name} dialect has no DBAPI driver")
+
+    @property
+    def loaded_dbapi(self) -> Any:
+        if self._dbapi is None:
+            self._dbapi = self.import_dbapi()
+        return self._dbapi
+
+    @property
+    def dbapi(self) -> Any:
+        return self.loaded_dbapi
+
+    def create_connect_args(self, url: Any) -> tuple[list[Any], dict[str, Any]]:
+        """Turn a URL into ``(args, kwargs)`` for the DBAPI ``connect()``."""
+        opts = url.translate_connect_args()
+        opts.update(url.query)
+        return [], opts
+
+    def connect(self, *cargs: Any, **cparams: Any) -> Any:
+        return self.loaded_dbapi.connect(*cargs, **cparams)
+
+    def get_pool_class(self, url: Any) -> type:
+        """The pool class this dialect uses by default for ``url``."""
+        from sqlweave.core.pool import QueuePool
+
+        return QueuePool
+
+    def on_connect(self) -> Callable[[Any], None] | None:
+        """A function run on every new DBAPI connection (session setup), or None."""
+        return None
+
+    def initialize(self, connection: Any) -> None:
+        """Run once, on the first connection: read the server version, set version features."""
+        self.server_version_info = self._get_server_version_info(connection)
+        try:
+            self.default_isolation_level = self.get_default_isolation_level(connection.connection.dbapi_connection)
+        except Exception:  # not every backend reports it; the default stays None
+            self.default_isolation_level = None
+        self._initialized = True
+
+    def _get_server_version_info(self, connection: Any) -> tuple[int, ...] | None:
+        return None
+
+    # -- transactions -----------------------------------------------------------------------------
+
+    def do_begin(self, dbapi_connection: Any) -> None:
+        """Start a transaction (DBAPI connections begin implicitly, so nothing by default)."""
+
+    def do_commit(self, dbapi_connection: Any) -> None:
+        dbapi_connection.commit()
+
+    def do_rollback(self, dbapi_connection: Any) -> None:
+        dbapi_connection.rollback()
+
+    def do_close(self, dbapi_connection: Any) -> None:
+        dbapi_connection.close()
+
+    def do_ping(self, dbapi_connection: Any) -> bool:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+            cursor.fetchall()
+        finally:
+            cursor.close()
+        return True
+
+    def do_savepoint(self, connection: Any, name: str) -> None:
+        connection.exec_driver_sql(f"SAVEPOINT {self.identifier_preparer.format_savepoint(name)}")
+
+    def do_rollback_to_savepoint(self, connection: Any, name: str) -> None:
+        connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {self.identifier_preparer.format_savepoint(name)}")
+
+    def do_release_savepoint(self, connection: Any, name: str) -> None:
+        connection.exec_driver_sql(f"RELEASE SAVEPOINT {self.identifier_preparer.format_savepoint(name)}")
+
+    # -- execution --------------------------------------------------------------------------------
+
+    def do_execute(self, cursor: Any, statement: str, parameters: Any, context: Any = None) -> None:
+        cursor.execute(statement, parameters)
+
+    def do_execute_no_params(self, cursor: Any, statement: str, context: Any = None) -> None:
+        cursor.execute(statement)
+
+    def do_executemany(self, cursor: Any, statement: str, parameters: Any, context: Any = None) -> None:
+        cursor.executemany(statement, parameters)
+
+    # -- errors -----------------------------------------------------------------------------------
+
+    def is_disconnect(self, e: BaseException, connection: Any, cursor: Any) -> bool:
+        """True when ``e`` means the connection is gone (the pool then discards it)."""
+        return False
+
+    def classify_error(self, orig: BaseException) -> type[exc.DBAPIError] | None:
+        """Refine a driver error into DeadlockError / SerializationError / QueryCanceledError."""
+        return None
+
+    # -- isolation --------------------------------------------------------------------------------
+
+    def _check_isolation_level(self, level: str) -> None:
+        valid = self.get_isolation_level_values()
+        if level not in valid:
+            raise exc.ArgumentError(
+                f"Invalid value {level!r} for isolation_level. Valid isolation levels for the "
+                f"{self.name} dialect are {', '.join(valid)}"
+            )
+
+    def get_isolation_level_values(self) -> tuple[str, ...]:
+        return ISOLATION_LEVELS
+
+    def get_isolation_level(self, dbapi_connection: Any) -> str:
+        raise exc.InvalidRequestError(f"The {self.name} dialect can't report the isolation level")
+
+    def get_default_isolation_level(self, dbapi_connection: Any) -> str:
+        return self.get_isolation_level(dbapi_connection)
+
+    def set_isolation_level(self, dbapi_connection: Any, level: str) -> None:
+        raise exc.InvalidRequestError(f"The {self.name} dialect can't set the isolation level")
+
+    def reset_isolation_level(self, dbapi_connection: Any) -> None:
+        if self.default_isolation_level is not None:
+            self.set_isolation_level(dbapi_connection, self.default_isolation_level)
+
+    # -- schema queries (dialects implement; reflection builds on these) --------------------------
+
+    def has_table(self, connection: Any, table_name: str, schema: str | None = None) -> bool:
+        raise exc.InvalidRequestError(f"The {self.name} dialect does not implement has_table")
+
+    def has_sequence(self, connection: Any, sequence_name: str, schema: str | None = None) -> bool:
+        return False
+
+    def has_index(self, connection: Any, table_name: str, index_name: str, schema: str | None = None) -> bool:
+        from sqlweave.core.reflection import inspect_connection
+
+        return any(ix["name"] == index_name for ix in inspect_connection(connection).get_indexes(table_name, schema))
+
+    def before_create_tables(self, connection: Any, tables: list[Any], checkfirst: bool) -> None:
+        """Hook for types created with their tables (PostgreSQL ENUMs)."""
+
+    def after_drop_tables(self, connection: Any, tables: list[Any], checkfirst: bool) -> None:
+        """Hook for types dropped with their tables."""
+
+    def type_descriptor(self, typeobj: Any) -> Any:
+        return sqltypes.to_instance(typeobj).dialect_impl(self)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name}+{self.driver}>"
+
+
+class StrCompileDialect(DefaultDialect):
+    """The dialect ``str(statement)`` uses: renders any construct generically, readable params."""
+
+    name = "default"
+    statement_compiler = StrSQLCompiler
+    paramstyle = "named"
+    supports_native_boolean = True
+    insert_returning = update_returning = delete_returning = True
+    supports_sequences = True
+    supports_identity_columns = True
+    supports_aggregate_filter = True
+
+
+class DefaultExecutionContext:
+    """The state of one execution: cursor, parameters, defaults, primary keys, rowcount."""
+
+    isinsert = isupdate = isdelete = isddl = False
+    executemany = False
+    compiled: Any = None
+    inserted_primary_key_rows: list[Any] | None = None
+    returned_defaults: Any = None
+    lastrowid: Any = None
+    _rowcount: int | None = None
+    _is_server_side = False
+
+    def __init__(self, dialect: Any, connection: Any, dbapi_connection: Any, execution_options: dict[str, Any]) -> None:
+        self.dialect = dialect
+        self.root_connection = connection
+        self._dbapi_connection = dbapi_connection
+        self.execution_options = execution_options
+        self.cursor: Any = None
+
+    @classmethod
+    def for_compiled(cls, dialect: Any, connection: Any, dbapi_connection: Any, execution_options: dict[str, Any],
+                     compiled: Any, params_list: list[dict[str, Any]], extracted: list[Any]) -> DefaultExecutionContext:
+        self = cls(dialect, connection, dbapi_connection, execution_options)
+        self.compiled = compiled
+        self.isinsert = compiled.isinsert
+        self.isupdate = compiled.isupdate
+        self.isdelete = compiled.isdelete
+        self.isddl = compiled.isddl
+        self.statement = compiled.string
+        self.executemany = len(params_list) > 1
+        if compiled.isddl:
+            self.parameters = None
+            return self
+        construct = compiled.construct_params
+        params = [construct(extracted, p) for p in params_list] if params_list else [construct(extracted, None)]
+        if compiled.insert_prefetch or compiled.update_prefetch:
+            self._process_defaults(params)
+        procs = compiled.bind_processors
+        if procs:
+            for p in params:
+                for name, proc in procs.items():
+                    if name in p:
+                        p[name] = proc(p[name])
+        self.compiled_parameters = params
+        if compiled.positional:
+            order = compiled.positiontup
+            self.parameters = [tuple([p[n] for n in order]) for p in params]
+        else:
+            self.parameters = params
+        return self
+
+    @classmethod
+    def for_text(cls, dialect: Any, connection: Any, dbapi_connection: Any, execution_options: dict[str, Any],
+                 statement: str, parameters: list[Any]) -> DefaultExecutionContext:
+        self = cls(dialect, connection, dbapi_connection, execution_options)
+        self.statement = statement
+        self.executemany = len(parameters) > 1
+        self.parameters = parameters
+        return self
+
+    def _process_defaults(self, params: list[dict[str, Any]]) -> None:
+        compiled = self.compiled
+        cols = compiled.insert_prefetch if compiled.isinsert else compiled.update_prefetch
+        for p in params:
+            self.current_parameters = p
+            for col in cols:
+                default = col.default if compiled.isinsert else col.onupdate
+                name = compiled.param_key_map.get(col.key, col.key)
+                given = p.get(name)
+                if given is not None and name in p and compiled.column_keys and col.key in compiled.column_keys:
+                    continue
+                if default.is_scalar:
+                    p[name] = default.arg
+                else:
+                    p[name] = default.arg(self)
+        self.current_parameters = None  # type: ignore[assignment]
+
+    def get_current_parameters(self, isolate_multiinsert_groups: bool = True) -> dict[str, Any]:
+        """The parameters of the row being defaulted (for context-sensitive default callables)."""
+        return self.current_parameters
+
+    def create_cursor(self) -> Any:
+        if self.execution_options.get("stream_results") and self.dialect.supports_server_side_cursors:
+            self._is_server_side = True
+            return self.create_server_side_cursor()
+        return self._dbapi_connection.cursor()
+
+    def create_server_side_cursor(self) -> Any:
+        return self._dbapi_connection.cursor()
+
+    def post_exec(self) -> None:
+        """After execute: capture lastrowid, rowcount, and server-generated primary keys."""
+        cursor = self.cursor
+        compiled = self.compiled
+        if compiled is None or compiled.isddl:
+            return
+        if compiled.isinsert:
+            self._setup_insert_pk(cursor)
+        if not compiled.returns_rows:
+            try:
+                self._rowcount = cursor.rowcount
+            except Exception:  # a closed cursor; rowcount stays unknown
+                self._rowcount = -1
+
+    def _setup_insert_pk(self, cursor: Any) -> None:
+        compiled = self.compiled
+        table = compiled.statement.table
+        pk_cols = list(table.primary_key.columns) if hasattr(table, "primary_key") else []
+        if not pk_cols:
+            self.inserted_primary_key_rows = [()]
+            return
+        autoinc = getattr(table, "_autoincrement_column", None)
+        rows = []
+        returned = None
+        if compiled.implicit_pk_returning and not compiled.returns_rows:
+            returned = cursor.fetchone()
+            cols = compiled.implicit_returning_cols
+            procs = [c.type.dialect_impl(self.dialect).result_processor(self.dialect, None) for c in cols]
+            if returned is not None:
+                returned = tuple(p(v) if p else v for p, v in zip(procs, returned))
+                self.returned_defaults = dict(zip([c.key for c in cols], returned))
+        if not self.executemany:
+            try:
+                self.lastrowid = cursor.lastrowid
+            except Exception:  # drivers without lastrowid
+                self.lastrowid = None
+        names = compiled.param_key_map
+        for p in self.compiled_parameters:
+            row = []
+            for col in pk_cols:
+                name = names.get(col.key, col.key)
+                value = p.get(name)
+                if value is None and col is autoinc:
+                    if returned is not None:
+                        value = returned[0]
+                    elif not self.executemany and self.lastrowid:
+                        value = self.lastrowid
+                row.append(value)
+            rows.append(tuple(row))
+        self.inserted_primary_key_rows = rows
+
+    @property
+    def rowcount(self) -> int:
+        if self._rowcount is None:
+            try:
+                self._rowcount = self.cursor.rowcount if self.cursor is not None else -1
+            except Exception:  # a closed cursor
+                self._rowcount = -1
+        return self._rowcount
+
+    def result_metadata(self) -> Any:
+        """The ResultMetaData for this execution's rows (cached per compiled statement)."""
+        from sqlweave.core.engine.result import ResultMetaData
+
+        compiled = self.compiled
+        description = self.cursor.description
+        if compiled is not None and compiled._result_columns:
+            md = compiled.__dict__.get("_result_md")
+            if md is None:
+                dialect = self.dialect
+                keys = [c[0] for c in compiled._result_columns]
+                objects = [c[1] for c in compiled._result_columns]
+                procs = [
+                    c[2].dialect_impl(dialect).result_processor(dialect, None)
+                    for c in compiled._result_columns
+                ]
+                if description is not None and len(description) != len(keys):
+                    # the database returned a different shape (e.g. SELECT * in a textual select)
+                    return self._metadata_from_description(description)
+                md = ResultMetaData(keys, objects, procs)
+                compiled.__dict__["_result_md"] = md
+            return md
+        if description is None:
+            return None
+        return self._metadata_from_description(description)
+
+    def _metadata_from_description(self, description: Any) -> Any:
+        from sqlweave.core.engine.result import ResultMetaData
+
+        keys = tuple(d[0] for d in description)
+        cache = self.compiled.__dict__.setdefault("_desc_md", {}) if self.compiled is not None else {}
+        md = cache.get(keys)
+        if md is None:
+            md = ResultMetaData(list(keys), [(), ] * len(keys), self._description_processors(description))
+            if self.compiled is not None:
+                cache[keys] = md
+        return md
+
+    def _description_processors(self, description: Any) -> list[Any] | None:
+        return None
+
+
+DefaultDialect.execution_ctx_cls = DefaultExecutionContext

@@ -1,0 +1,1 @@
+"""The SQL expression language: elements, selectables, DML, DDL and the compiler."""

@@ -1,0 +1,554 @@
+"""The SQL compiler: statement tree → SQL string + parameter plan, once per statement shape.
+
+Dispatch: ``process(element)`` calls ``visit_<element.__visit_name__>``, looked up once per
+compiler class and name and kept in a per-class table. A dialect's compiler subclasses
+:class:`SQLCompiler` and overrides only the visits that differ.
+
+Parameters: while compiling, a bound parameter is written as an internal marker
+``\\x00name\\x00``. A final pass turns markers into the dialect's paramstyle in textual order, which
+gives positional paramstyles their parameter order for free (CTEs and subqueries included), and
+doubles ``%`` for the ``format``/``pyformat`` styles.
+
+The result, a :class:`Compiled`, carries everything execution needs: the SQL, the mapping from
+the statement's bound parameters (by position in the cache-key traversal) to parameter names,
+bind processors, and the result-column map with result processors.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable
+
+from sqlweave.core import exc
+from sqlweave.core import types as sqltypes
+from sqlweave.core.sql import elements, operators
+from sqlweave.core.sql.compiler.select import SelectCompilerMixin
+from sqlweave.core.sql.compiler.dml import DMLCompilerMixin
+
+_MARKER = re.compile("\x00([^\x00]+)\x00")
+_BIND_NAME_SANITIZE = re.compile(r"[^\w]")
+
+BIND_TEMPLATES = {
+    "qmark": "?",
+    "format": "%s",
+    "numeric": ":{pos}",
+    "named": ":{name}",
+    "pyformat": "%({name})s",
+}
+
+
+class Compiled:
+    """A compiled statement: SQL text plus what execution needs to bind and read it."""
+
+    string: str = ""
+    positional = False
+    positiontup: list[str] | None = None
+    returns_rows = False
+    isinsert = isupdate = isdelete = isddl = False
+
+    def __init__(self, dialect: Any, statement: Any) -> None:
+        self.dialect = dialect
+        self.statement = statement
+        self.preparer = dialect.identifier_preparer
+
+    def __str__(self) -> str:
+        return self.string
+
+
+class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
+    """Compiles SQL expressions and statements for a dialect."""
+
+    _dispatch: dict[str, Callable[..., str]] = {}
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        cls._dispatch = {}  # each compiler class builds its own table lazily
+
+    def __init__(
+        self,
+        dialect: Any,
+        statement: Any,
+        column_keys: Any = None,
+        for_executemany: bool = False,
+        compile_kwargs: dict[str, Any] | None = None,
+        linting: Any = None,
+        cache_key: Any = None,
+        **kw: Any,
+    ) -> None:
+        super().__init__(dialect, statement)
+        ckw = compile_kwargs or {}
+        self.literal_binds = bool(ckw.get("literal_binds", False))
+        self.column_keys = column_keys
+        self.for_executemany = for_executemany
+        self.binds: dict[str, elements.BindParameter] = {}
+        self._bind_names: dict[int, str] = {}
+        self._bind_counter: dict[str, int] = {}
+        #: execute() parameter key → parameter name (they differ when the key needs sanitizing)
+        self.param_key_map: dict[str, str] = {}
+        #: parameter name → position in the statement's extracted bind list
+        self.bind_index: dict[str, int] = {}
+        self._result_columns: list[tuple[str, tuple[Any, ...], Any]] = []
+        self.stack: list[dict[str, Any]] = []
+        self.ctes: dict[Any, str] = {}
+        self._ctes_recursive = False
+        self.ctes_visiting: set[int] = set()
+        self.insert_prefetch: list[Any] = []
+        self.update_prefetch: list[Any] = []
+        self.postfetch: list[Any] = []
+        self.returning: list[Any] = []
+        self.implicit_pk_returning = False
+        self.has_out_params = False
+        self.execution_options = dict(getattr(statement, "_execution_options", {}) or {})
+        # bound parameters of the statement in cache-key traversal order
+        extracted: list[Any] = []
+        statement._gen_cache_key(extracted)
+        self._extracted_positions = {id(b): i for i, b in enumerate(extracted)}
+        self._value_markers = {
+            id(b): i for i, b in enumerate(extracted) if not isinstance(b, elements.BindParameter)
+        }
+        self._extracted = extracted
+        text = self.process(statement, toplevel=True)
+        if self.ctes:
+            text = self._render_with() + text
+        self.string = self._finalize_params(text)
+        self._setup_processors()
+
+    # -- dispatch -------------------------------------------------------------------------------
+
+    def process(self, element: Any, **kw: Any) -> str:
+        """Render ``element`` (any clause element) to SQL."""
+        name = element.__visit_name__
+        table = type(self)._dispatch
+        meth = table.get(name)
+        if meth is None:
+            meth = getattr(type(self), "visit_" + name, None)
+            if meth is None:
+                raise exc.UnsupportedCompilationError(element, self.dialect.name, f"no visit_{name}")
+            table[name] = meth
+        return meth(self, element, **kw)  # type: ignore[no-any-return]
+
+    # -- parameters -------------------------------------------------------------------------------
+
+    def _bind_name(self, bindparam: elements.BindParameter) -> str:
+        name = self._bind_names.get(id(bindparam))
+        if name is not None:
+            return name
+        key = bindparam.key
+        base = _BIND_NAME_SANITIZE.sub("_", key) if not key.isidentifier() or not key.isascii() else key
+        if bindparam.unique:
+            n = self._bind_counter.get(base, 0) + 1
+            self._bind_counter[base] = n
+            name = f"{base}_{n}"
+            while name in self.binds:
+                n += 1
+                self._bind_counter[base] = n
+                name = f"{base}_{n}"
+        else:
+            name = base
+            self.param_key_map[key] = name
+        self._bind_names[id(bindparam)] = name
+        return name
+
+    def visit_bindparam(self, bindparam: elements.BindParameter, literal_binds: bool = False, **kw: Any) -> str:
+        if (literal_binds or self.literal_binds or bindparam.literal_execute) and not bindparam.required:
+            return self.render_literal_value(bindparam.effective_value(), bindparam.type)
+        name = self._bind_name(bindparam)
+        self.binds[name] = bindparam
+        pos = self._extracted_positions.get(id(bindparam))
+        if pos is not None:
+            self.bind_index[name] = pos
+        if bindparam.expanding:
+            return f"(\x00{name}\x00)"
+        wrapped = bindparam.type.bind_expression(bindparam)
+        marker = f"\x00{name}\x00"
+        if self.dialect.bind_casts and bindparam.type.render_bind_cast:
+            marker = self.render_bind_cast(bindparam.type, marker)
+        return marker
+
+    def render_bind_cast(self, type_: Any, marker: str) -> str:
+        return marker
+
+    def _bind_for_value(self, key: str, value: Any, type_: Any, marker_id: int | None) -> str:
+        """Render a plain value from ``.values()`` as a parameter tied to its cache-key position."""
+        bp = elements.BindParameter(key, value, type_=type_, unique=True)
+        if marker_id is not None:
+            self._extracted_positions[id(bp)] = marker_id
+        return self.process(bp)
+
+    def render_literal_value(self, value: Any, type_: Any) -> str:
+        """Render ``value`` inline (``literal_binds``; DDL defaults)."""
+        return str(self.dialect.literal_renderer.render_value(value, type_))
+
+    def _finalize_params(self, text: str) -> str:
+        style = self.dialect.paramstyle
+        if style in ("format", "pyformat"):
+            text = text.replace("%", "%%")
+        order: list[str] = []
+        template = BIND_TEMPLATES[style]
+        if style in ("qmark", "format"):
+            self.positional = True
+
+            def repl(m: re.Match[str]) -> str:
+                order.append(m.group(1))
+                return template
+        elif style == "numeric":
+            self.positional = True
+
+            def repl(m: re.Match[str]) -> str:
+                order.append(m.group(1))
+                return template.format(pos=len(order))
+        else:
+            def repl(m: re.Match[str]) -> str:
+                order.append(m.group(1))
+                return template.format(name=m.group(1))
+
+        text = _MARKER.sub(repl, text)
+        self.positiontup = order if self.positional else None
+        self._param_names = list(dict.fromkeys(order))
+        return text
+
+    def _setup_processors(self) -> None:
+        dialect = self.dialect
+        procs: dict[str, Any] = {}
+        for name in self._param_names:
+            bp = self.binds.get(name)
+            if bp is None:
+                continue
+            proc = bp.type.dialect_impl(dialect).bind_processor(dialect)
+            if proc is not None:
+                procs[name] = proc
+        self.bind_processors = procs
+        # which parameters come from the statement (by extracted position) vs. from execute()
+        self._static_params = [
+            (name, self.bind_index[name]) for name in self._param_names if name in self.bind_index
+        ]
+        self._required = [
+            name for name in self._param_names
+            if name not in self.bind_index and self.binds.get(name) is not None
+        ]
+
+    def construct_params(self, extracted: list[Any] | None, params: dict[str, Any] | None) -> dict[str, Any]:
+        """Parameter values by name: the statement's own values, overlaid by ``params``."""
+        out: dict[str, Any] = {}
+        if extracted is None:
+            extracted = self._extracted
+        for name, pos in self._static_params:
+            out[name] = extracted[pos].effective_value()
+        binds = self.binds
+        if params:
+            keymap = self.param_key_map
+            for k, v in params.items():
+                name = keymap.get(k)
+                if name is not None:
+                    out[name] = v
+        for name in self._required:
+            if name not in out:
+                bp = binds[name]
+                if bp.required:
+                    raise exc.StatementError(
+                        f"A value is required for bind parameter {bp.key!r}", None, None, None,
+                        code="cd3x",
+                    )
+                out[name] = bp.effective_value()
+        return out
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The parameter values of the compiled statement itself."""
+        return self.construct_params(None, None)
+
+    # -- result columns ---------------------------------------------------------------------------
+
+    def _add_result_column(self, keyname: str, column: Any, type_: Any, extra: tuple[Any, ...] = ()) -> None:
+        objs: tuple[Any, ...] = (column,) + extra
+        self._result_columns.append((keyname, objs, type_))
+
+    # -- WITH -------------------------------------------------------------------------------------
+
+    def _render_with(self) -> str:
+        kw = "WITH RECURSIVE " if self._ctes_recursive and self.dialect.cte_recursive_keyword else "WITH "
+        return kw + ", ".join(self.ctes.values()) + " "
+
+    # -- leaves -----------------------------------------------------------------------------------
+
+    def visit_column(self, column: Any, include_table: bool = True, **kw: Any) -> str:
+        name = column.name
+        if column.is_literal:
+            text = name
+        else:
+            text = self.preparer.quote(name)
+        table = column.table
+        if table is None or not include_table or not getattr(table, "named_with_column", False):
+            return text  # type: ignore[no-any-return]
+        tname = kw.get("_table_alias_names", {}).get(id(table)) if kw else None
+        if tname is None:
+            if getattr(table, "schema", None) and not isinstance(table, _aliases()):
+                tname = self.preparer.quote_schema(table.schema) + "." + self.preparer.quote(table.name)
+            else:
+                tname = self.preparer.quote(table.name)
+        return f"{tname}.{text}"
+
+    def visit_textclause(self, textclause: elements.TextClause, **kw: Any) -> str:
+        def repl(m: re.Match[str]) -> str:
+            name = m.group(1)
+            bp = textclause._bindparams.get(name)
+            if bp is None:
+                return m.group(0)
+            return self.process(bp, **kw)
+
+        text = elements._bind_re.sub(repl, textclause.text)
+        # "\:" escapes a literal colon in text()
+        return text.replace("\\:", ":")
+
+    def visit_textual_select(self, stmt: Any, toplevel: bool = False, **kw: Any) -> str:
+        if toplevel or not self.stack:
+            self.returns_rows = True
+            for name, col in stmt._exported_columns():
+                self._add_result_column(name, col, col.type)
+        return self.process(stmt.element, **kw)
+
+    def visit_null(self, element: Any, **kw: Any) -> str:
+        return "NULL"
+
+    def visit_true(self, element: Any, **kw: Any) -> str:
+        return "true" if self.dialect.supports_native_boolean else "1"
+
+    def visit_false(self, element: Any, **kw: Any) -> str:
+        return "false" if self.dialect.supports_native_boolean else "0"
+
+    def visit_empty_in(self, element: Any, **kw: Any) -> str:
+        # x IN () is never true; x NOT IN () is always true (NULLs included, as SQLAlchemy does)
+        return "(SELECT 1 WHERE 1!=1)" if self.dialect.supports_empty_in_subquery else "(NULL)"
+
+    def visit_collation(self, element: Any, **kw: Any) -> str:
+        return self.preparer.quote(element.collation)
+
+    # -- composites -------------------------------------------------------------------------------
+
+    def visit_clauselist(self, clauselist: Any, **kw: Any) -> str:
+        sep = operators.OPERATOR_SQL.get(clauselist.operator, ", ")
+        if clauselist.operator is operators.comma_op:
+            sep = ", "
+        parts = [self.process(c, **kw) for c in clauselist.clauses]
+        return sep.join(p for p in parts if p)
+
+    def visit_tuple(self, element: Any, **kw: Any) -> str:
+        return "(" + ", ".join(self.process(c, **kw) for c in element.clauses) + ")"
+
+    def visit_grouping(self, grouping: Any, **kw: Any) -> str:
+        return "(" + self.process(grouping.element, **kw) + ")"
+
+    def visit_label(self, label: Any, within_columns_clause: bool = False, render_label_as_label: Any = None, **kw: Any) -> str:
+        if within_columns_clause or render_label_as_label is label:
+            return f"{self.process(label.element, **kw)} AS {self.preparer.format_label_name(label.name)}"
+        if kw.get("within_order_by") and kw.get("_labels_in_scope", ()) and label.name in kw["_labels_in_scope"]:
+            return self.preparer.format_label_name(label.name)
+        return self.process(label.element, **kw)
+
+    def visit_binary(self, binary: Any, **kw: Any) -> str:
+        op = binary.operator
+        special = self._binary_special.get(op)
+        if special is not None:
+            return special(self, binary, **kw)  # type: ignore[no-any-return]
+        if isinstance(op, operators.custom_op):
+            opstring = f" {op.opstring} "
+        else:
+            opstring = operators.OPERATOR_SQL.get(op)  # type: ignore[assignment]
+            if opstring is None:
+                raise exc.UnsupportedCompilationError(binary, self.dialect.name, f"operator {op!r}")
+        return self.process(binary.left, **kw) + opstring + self.process(binary.right, **kw)
+
+    def _like(self, binary: Any, **kw: Any) -> str:
+        text = (self.process(binary.left, **kw) + operators.OPERATOR_SQL[binary.operator]
+                + self.process(binary.right, **kw))
+        escape = (binary.modifiers or {}).get("escape")
+        if escape:
+            text += " ESCAPE " + self.dialect.literal_renderer.render_string(escape)
+        return text
+
+    def _ilike(self, binary: Any, **kw: Any) -> str:
+        # emulated with lower() where the database has no ILIKE
+        op = " LIKE " if binary.operator is operators.ilike_op else " NOT LIKE "
+        text = f"lower({self.process(binary.left, **kw)}){op}lower({self.process(binary.right, **kw)})"
+        escape = (binary.modifiers or {}).get("escape")
+        if escape:
+            text += " ESCAPE " + self.dialect.literal_renderer.render_string(escape)
+        return text
+
+    def _is_distinct(self, binary: Any, **kw: Any) -> str:
+        return self.process(binary.left, **kw) + operators.OPERATOR_SQL[binary.operator] + self.process(binary.right, **kw)
+
+    def _between(self, binary: Any, **kw: Any) -> str:
+        lo, hi = binary.right.clauses
+        op = " BETWEEN " if binary.operator is operators.between_op else " NOT BETWEEN "
+        return f"{self.process(binary.left, **kw)}{op}{self.process(lo, **kw)} AND {self.process(hi, **kw)}"
+
+    def _regexp(self, binary: Any, **kw: Any) -> str:
+        raise exc.UnsupportedCompilationError(binary, self.dialect.name, "regular expressions")
+
+    def _json_getitem(self, binary: Any, **kw: Any) -> str:
+        raise exc.UnsupportedCompilationError(binary, self.dialect.name, "JSON index operations")
+
+    def _getitem(self, binary: Any, **kw: Any) -> str:
+        return f"{self.process(binary.left, **kw)}[{self.process(binary.right, **kw)}]"
+
+    def _concat(self, binary: Any, **kw: Any) -> str:
+        return self.process(binary.left, **kw) + " || " + self.process(binary.right, **kw)
+
+    def _mod(self, binary: Any, **kw: Any) -> str:
+        return self.process(binary.left, **kw) + " % " + self.process(binary.right, **kw)
+
+    def _floordiv(self, binary: Any, **kw: Any) -> str:
+        return f"FLOOR({self.process(binary.left, **kw)} / {self.process(binary.right, **kw)})"
+
+    def _match(self, binary: Any, **kw: Any) -> str:
+        raise exc.UnsupportedCompilationError(binary, self.dialect.name, "MATCH")
+
+    _binary_special: dict[Any, Callable[..., str]] = {
+        operators.like_op: _like,
+        operators.not_like_op: _like,
+        operators.ilike_op: _ilike,
+        operators.not_ilike_op: _ilike,
+        operators.between_op: _between,
+        operators.not_between_op: _between,
+        operators.regexp_match_op: _regexp,
+        operators.not_regexp_match_op: _regexp,
+        operators.json_getitem_op: _json_getitem,
+        operators.json_path_getitem_op: _json_getitem,
+        operators.getitem: _getitem,
+        operators.concat_op: _concat,
+        operators.mod: _mod,
+        operators.floordiv: _floordiv,
+        operators.match_op: _match,
+    }
+
+    def visit_slice(self, element: Any, **kw: Any) -> str:
+        return f"{self.process(element.start, **kw)}:{self.process(element.stop, **kw)}"
+
+    def visit_unary(self, unary: Any, **kw: Any) -> str:
+        text = self.process(unary.element, **kw)
+        if unary.operator is not None:
+            text = operators.UNARY_PREFIX[unary.operator] + text
+        if unary.modifier is not None:
+            text += operators.UNARY_SUFFIX[unary.modifier]
+        return text
+
+    def visit_cast(self, cast: Any, **kw: Any) -> str:
+        return f"CAST({self.process(cast.clause, **kw)} AS {self.dialect.type_compiler_instance.process(cast.type, for_cast=True)})"
+
+    def visit_type_coerce(self, element: Any, **kw: Any) -> str:
+        return self.process(element.clause, **kw)
+
+    def visit_case(self, case: Any, **kw: Any) -> str:
+        parts = ["CASE"]
+        if case.value is not None:
+            parts.append(self.process(case.value, **kw))
+        for cond, result in case.whens:
+            parts.append(f"WHEN {self.process(cond, **kw)} THEN {self.process(result, **kw)}")
+        if case.else_ is not None:
+            parts.append(f"ELSE {self.process(case.else_, **kw)}")
+        parts.append("END")
+        return " ".join(parts)
+
+    def visit_extract(self, element: Any, **kw: Any) -> str:
+        return f"EXTRACT({element.field.upper()} FROM {self.process(element.expr, **kw)})"
+
+    def visit_function(self, fn: Any, **kw: Any) -> str:
+        renderer = getattr(self, f"visit_{fn.name.lower()}_func", None)
+        if renderer is not None:
+            return renderer(fn, **kw)  # type: ignore[no-any-return]
+        name = self._function_name(fn)
+        if not fn._has_args:
+            return name
+        return f"{name}({self.process(fn.clause_expr, **kw)})"
+
+    def _function_name(self, fn: Any) -> str:
+        name = fn.name
+        if not name.replace("_", "").isalnum() or not name.isascii():
+            name = self.preparer.quote_identifier(name)
+        elif name.lower() != name and not name.isupper():
+            name = self.preparer.quote(name)
+        if fn.packagenames:
+            name = ".".join(self.preparer.quote(p) for p in fn.packagenames) + "." + name
+        return name  # type: ignore[no-any-return]
+
+    def visit_over(self, over: Any, **kw: Any) -> str:
+        parts = []
+        if over.partition_by:
+            parts.append("PARTITION BY " + ", ".join(self.process(p, **kw) for p in over.partition_by))
+        if over.order_by:
+            parts.append("ORDER BY " + ", ".join(self.process(o, **kw) for o in over.order_by))
+        frame = over.rows or over.range_
+        if frame is not None:
+            kind = "ROWS" if over.rows is not None else "RANGE"
+            parts.append(f"{kind} BETWEEN {_frame_bound(frame[0], True)} AND {_frame_bound(frame[1], False)}")
+        return f"{self.process(over.element, **kw)} OVER ({' '.join(parts)})"
+
+    def visit_within_group(self, element: Any, **kw: Any) -> str:
+        return (f"{self.process(element.element, **kw)} WITHIN GROUP (ORDER BY "
+                + ", ".join(self.process(o, **kw) for o in element.order_by) + ")")
+
+    def visit_funcfilter(self, element: Any, **kw: Any) -> str:
+        if self.dialect.supports_aggregate_filter:
+            return f"{self.process(element.func, **kw)} FILTER (WHERE {self.process(element.criterion, **kw)})"
+        # emulate: agg(CASE WHEN criterion THEN arg END)
+        fn = element.func
+        args = fn.clause_expr.clauses
+        name = self._function_name(fn)
+        if not args or getattr(args[0], "is_literal", False) and args[0].name == "*":
+            inner = f"CASE WHEN {self.process(element.criterion, **kw)} THEN 1 END"
+        else:
+            inner = ", ".join(
+                f"CASE WHEN {self.process(element.criterion, **kw)} THEN {self.process(a, **kw)} END" for a in args
+            )
+        return f"{name}({inner})"
+
+    def visit_next_value(self, element: Any, **kw: Any) -> str:
+        raise exc.UnsupportedCompilationError(element, self.dialect.name, "sequences")
+
+    def visit_json_path(self, element: Any, **kw: Any) -> str:
+        raise exc.UnsupportedCompilationError(element, self.dialect.name, "JSON paths")
+
+    def visit_column_element(self, element: Any, **kw: Any) -> str:
+        raise exc.UnsupportedCompilationError(element, self.dialect.name)
+
+
+def _frame_bound(value: Any, lower: bool) -> str:
+    if value is None:
+        return "UNBOUNDED PRECEDING" if lower else "UNBOUNDED FOLLOWING"
+    if value == 0:
+        return "CURRENT ROW"
+    if value < 0:
+        return f"{abs(int(value))} PRECEDING"
+    return f"{int(value)} FOLLOWING"
+
+
+def _aliases() -> tuple[type, ...]:
+    from sqlweave.core.sql.selectable import Alias
+
+    return (Alias,)
+
+
+class StrSQLCompiler(SQLCompiler):
+    """Compiler for ``str(statement)`` with no dialect: renders everything it can, generically."""
+
+    def _regexp(self, binary: Any, **kw: Any) -> str:
+        op = " <regexp> " if binary.operator is operators.regexp_match_op else " <not regexp> "
+        return self.process(binary.left, **kw) + op + self.process(binary.right, **kw)
+
+    def _json_getitem(self, binary: Any, **kw: Any) -> str:
+        return f"{self.process(binary.left, **kw)}[{self.process(binary.right, **kw)}]"
+
+    _binary_special = {
+        **SQLCompiler._binary_special,
+        operators.regexp_match_op: _regexp,
+        operators.not_regexp_match_op: _regexp,
+        operators.json_getitem_op: _json_getitem,
+        operators.json_path_getitem_op: _json_getitem,
+    }
+
+    def visit_next_value(self, element: Any, **kw: Any) -> str:
+        return f"<next sequence value: {self.preparer.format_sequence(element.sequence)}>"
+
+    def visit_json_path(self, element: Any, **kw: Any) -> str:
+        return "<json path>"

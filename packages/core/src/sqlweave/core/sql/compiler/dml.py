@@ -1,0 +1,277 @@
+"""INSERT, UPDATE and DELETE (a mixin of SQLCompiler)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlweave.core import exc
+from sqlweave.core.sql import elements
+
+
+class DMLCompilerMixin:
+    """Visits for DML. Relies on SQLCompiler for ``process``, binds and result columns."""
+
+    dialect: Any
+    preparer: Any
+    column_keys: Any
+    for_executemany: bool
+    insert_prefetch: list[Any]
+    update_prefetch: list[Any]
+    postfetch: list[Any]
+    returning: list[Any]
+    implicit_pk_returning: bool
+    returns_rows: bool
+    isinsert: bool
+    isupdate: bool
+    isdelete: bool
+    _value_markers: dict[int, int]
+    _extracted: list[Any]
+
+    def process(self, element: Any, **kw: Any) -> str:  # pragma: no cover - provided by SQLCompiler
+        raise NotImplementedError
+
+    def _add_result_column(self, keyname: str, column: Any, type_: Any, extra: tuple[Any, ...] = ()) -> None:
+        raise NotImplementedError
+
+    def _bind_for_value(self, key: str, value: Any, type_: Any, marker_id: int | None) -> str:
+        raise NotImplementedError
+
+    # -- helpers ----------------------------------------------------------------------------------
+
+    def _marker_positions(self) -> list[int]:
+        return [i for i, b in enumerate(self._extracted) if not isinstance(b, elements.BindParameter)]
+
+    def _render_value(self, col: Any, value: Any, markers: list[int], **kw: Any) -> str:
+        if isinstance(value, elements.ClauseElement):
+            if isinstance(value, elements.BindParameter):
+                return self.process(value, **kw)
+            return self.process(value.self_group(), **kw)
+        ce = getattr(value, "__clause_element__", None)
+        if ce is not None:
+            return self.process(ce().self_group(), **kw)
+        marker = markers.pop(0) if markers else None
+        return self._bind_for_value(col.key, value, col.type, marker)
+
+    def _param_bind(self, col: Any, required: bool = True, **kw: Any) -> str:
+        bp = elements.BindParameter(col.key, None, type_=col.type, required=required)
+        return self.process(bp, **kw)
+
+    def _returning_clause(self, stmt: Any, **kw: Any) -> str:
+        cols = stmt._exported_columns()
+        if not cols:
+            return ""
+        if not self.dialect.update_returning and (stmt.__visit_name__ == "update") or \
+           not self.dialect.delete_returning and stmt.__visit_name__ == "delete" or \
+           not self.dialect.insert_returning and stmt.__visit_name__ == "insert":
+            raise exc.CompileError(
+                f"RETURNING is not supported by the {self.dialect.name} dialect"
+                f"{' at server version ' + '.'.join(map(str, self.dialect.server_version_info)) if self.dialect.server_version_info else ''}"
+                f" for {stmt.__visit_name__.upper()}"
+            )
+        self.returns_rows = True
+        parts = []
+        for name, col in cols:
+            text = self.process(col, include_table=False, **kw) if isinstance(col, elements.ColumnClause) else self.process(col, **kw)
+            if not (isinstance(col, elements.ColumnClause) and col.name == name):
+                text += " AS " + self.preparer.format_label_name(name)
+            parts.append(text)
+            self.returning.append(col)
+            self._add_result_column(name, col, col.type, (getattr(col, "key", None),))
+        return " RETURNING " + ", ".join(parts)
+
+    # -- INSERT -----------------------------------------------------------------------------------
+
+    def visit_insert(self, stmt: Any, toplevel: bool = False, **kw: Any) -> str:
+        self.isinsert = True
+        table = stmt.table
+        markers = self._marker_positions()
+        text = "INSERT "
+        if stmt._prefixes:
+            text += " ".join(stmt._prefixes) + " "
+        text += "INTO " + self.preparer.format_table(table)
+
+        if stmt._select is not None:
+            names = ", ".join(self.preparer.quote(c.name) for c in stmt._select_names)
+            body = self.process(stmt._select, asfrom=True, **kw)
+            text += f" ({names}) {body}"
+            text += self._post_values(stmt, **kw)
+            if stmt._returning:
+                text += self._returning_clause(stmt, **kw)
+            return text
+
+        if stmt._multi_values:
+            rows = [r for chunk in stmt._multi_values for r in chunk]
+            keys = [c for c in table.columns if any(c.key in r for r in rows)]
+            value_rows = []
+            for r in rows:
+                vals = []
+                for c in keys:
+                    if c.key in r:
+                        vals.append(self._render_value(c, r[c.key], markers, **kw))
+                    elif c.default is not None and c.default.is_scalar:
+                        vals.append(self._bind_for_value(c.key, c.default.arg, c.type, None))
+                    else:
+                        vals.append("DEFAULT" if self.dialect.supports_default_keyword else "NULL")
+                value_rows.append("(" + ", ".join(vals) + ")")
+            text += " (" + ", ".join(self.preparer.quote(c.name) for c in keys) + ") VALUES " + ", ".join(value_rows)
+            text += self._post_values(stmt, **kw)
+            if stmt._returning:
+                text += self._returning_clause(stmt, **kw)
+            return text
+
+        given = stmt._values or {}
+        column_keys = self.column_keys
+        names: list[str] = []
+        values: list[str] = []
+        autoinc = table._autoincrement_column if hasattr(table, "_autoincrement_column") else None
+        pk_given = False
+        for col in table.columns:
+            key = col.key
+            if key in given:
+                names.append(self.preparer.quote(col.name))
+                values.append(self._render_value(col, given[key], markers, **kw))
+                if col is autoinc:
+                    pk_given = True
+            elif column_keys is not None and key in column_keys:
+                names.append(self.preparer.quote(col.name))
+                values.append(self._param_bind(col, **kw))
+                if col is autoinc:
+                    pk_given = True
+            elif col.default is not None and not getattr(col.default, "is_sequence", False) and not (col is autoinc and col.default is None):
+                d = col.default
+                names.append(self.preparer.quote(col.name))
+                if d.is_clause_element:
+                    values.append(self.process(d.arg.self_group(), **kw))
+                else:
+                    self.insert_prefetch.append(col)
+                    values.append(self._param_bind(col, required=False, **kw))
+            elif getattr(col.default, "is_sequence", False) and self.dialect.supports_sequences:
+                names.append(self.preparer.quote(col.name))
+                values.append(self.process(col.default.next_value(), **kw))
+                if col is autoinc:
+                    self.postfetch.append(col)
+            elif col.server_default is not None or col.server_onupdate is not None:
+                self.postfetch.append(col)
+        if column_keys is not None:
+            unknown = [k for k in column_keys if k not in table.columns and k not in given]
+            if unknown and not self.dialect._ignore_unknown_insert_keys:
+                pass  # extra keys are ignored for INSERT, as SQLAlchemy does
+
+        if names:
+            text += " (" + ", ".join(names) + ") VALUES (" + ", ".join(values) + ")"
+        else:
+            text += self.empty_insert_clause(table)
+        text += self._post_values(stmt, **kw)
+
+        if stmt._returning:
+            text += self._returning_clause(stmt, **kw)
+        elif (
+            autoinc is not None and not pk_given and not self.for_executemany
+            and (self.dialect.implicit_pk_returning or stmt._return_defaults)
+            and self.dialect.insert_returning and getattr(table, "implicit_returning", True)
+        ):
+            text += self.implicit_returning_clause(autoinc, stmt, **kw)
+        elif stmt._return_defaults and self.dialect.insert_returning and not self.for_executemany:
+            cols = [c for c in self.postfetch if c is not autoinc]
+            if cols:
+                text += self._return_defaults_clause(cols, **kw)
+        return text
+
+    def implicit_returning_clause(self, autoinc: Any, stmt: Any, **kw: Any) -> str:
+        self.implicit_pk_returning = True
+        cols = [autoinc]
+        if stmt._return_defaults:
+            cols += [c for c in self.postfetch if c is not autoinc]
+        return self._return_defaults_clause(cols, **kw)
+
+    def _return_defaults_clause(self, cols: list[Any], **kw: Any) -> str:
+        self.implicit_pk_returning = True
+        self.implicit_returning_cols = cols
+        return " RETURNING " + ", ".join(self.preparer.quote(c.name) for c in cols)
+
+    def empty_insert_clause(self, table: Any) -> str:
+        return " DEFAULT VALUES"
+
+    def _post_values(self, stmt: Any, **kw: Any) -> str:
+        clause = stmt._post_values_clause
+        if clause is None:
+            return ""
+        return " " + self.process(clause, **kw)
+
+    # -- UPDATE -----------------------------------------------------------------------------------
+
+    def visit_update(self, stmt: Any, toplevel: bool = False, **kw: Any) -> str:
+        self.isupdate = True
+        table = stmt.table
+        markers = self._marker_positions()
+        given = stmt._values or {}
+        column_keys = self.column_keys
+        sets: list[str] = []
+        order = list(table.columns)
+        if stmt._ordered_values:
+            wanted = [table.c[k] if isinstance(k, str) else k for k in stmt._ordered_values]
+            order = wanted + [c for c in order if not any(c is w for w in wanted)]
+        for col in order:
+            key = col.key
+            if key in given:
+                sets.append(f"{self.preparer.quote(col.name)}={self._render_value(col, given[key], markers, **kw)}")
+            elif column_keys is not None and key in column_keys:
+                sets.append(f"{self.preparer.quote(col.name)}={self._param_bind(col, **kw)}")
+            elif col.onupdate is not None:
+                d = col.onupdate
+                if d.is_clause_element:
+                    sets.append(f"{self.preparer.quote(col.name)}={self.process(d.arg.self_group(), **kw)}")
+                else:
+                    self.update_prefetch.append(col)
+                    sets.append(f"{self.preparer.quote(col.name)}={self._param_bind(col, required=False, **kw)}")
+            elif col.server_onupdate is not None:
+                self.postfetch.append(col)
+        if not sets:
+            raise exc.CompileError(
+                f"UPDATE of table {table.name!r} has no SET clause: give values with .values() or in the "
+                "execute() parameters"
+            )
+        text = "UPDATE "
+        if stmt._prefixes:
+            text += " ".join(stmt._prefixes) + " "
+        text += self.preparer.format_table(table) + " SET " + ", ".join(sets)
+        extra_froms = self._update_extra_froms(stmt)
+        if extra_froms:
+            text += self.update_from_clause(stmt, extra_froms, **kw)
+        if stmt._where:
+            text += " WHERE " + self.process(elements.and_(*stmt._where), **kw)
+        if stmt._returning:
+            text += self._returning_clause(stmt, **kw)
+        return text
+
+    def _update_extra_froms(self, stmt: Any) -> list[Any]:
+        out: list[Any] = []
+        for w in stmt._where:
+            for f in w._from_objects:
+                if f is not stmt.table and not any(f is o for o in out) and not getattr(f, "_is_select_statement", False):
+                    if f.__visit_name__ in ("table", "alias", "subquery"):
+                        out.append(f)
+        return out
+
+    def update_from_clause(self, stmt: Any, froms: list[Any], **kw: Any) -> str:
+        return " FROM " + ", ".join(self.process(f, asfrom=True, **kw) for f in froms)
+
+    # -- DELETE -----------------------------------------------------------------------------------
+
+    def visit_delete(self, stmt: Any, toplevel: bool = False, **kw: Any) -> str:
+        self.isdelete = True
+        text = "DELETE "
+        if stmt._prefixes:
+            text += " ".join(stmt._prefixes) + " "
+        text += "FROM " + self.preparer.format_table(stmt.table)
+        extra_froms = self._update_extra_froms(stmt)
+        if extra_froms:
+            text += self.delete_extra_from_clause(stmt, extra_froms, **kw)
+        if stmt._where:
+            text += " WHERE " + self.process(elements.and_(*stmt._where), **kw)
+        if stmt._returning:
+            text += self._returning_clause(stmt, **kw)
+        return text
+
+    def delete_extra_from_clause(self, stmt: Any, froms: list[Any], **kw: Any) -> str:
+        return " USING " + ", ".join(self.process(f, asfrom=True, **kw) for f in froms)

@@ -1,0 +1,1 @@
+"""The postgresql dialect for sqlweave."""

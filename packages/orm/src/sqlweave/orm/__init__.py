@@ -1,0 +1,1 @@
+"""sqlweave ORM (in progress)."""

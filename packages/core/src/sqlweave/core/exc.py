@@ -19,6 +19,11 @@ class SqlweaveError(Exception):
 
     code: str | None = None
 
+    def __init__(self, *args: Any, code: str | None = None) -> None:
+        super().__init__(*args)
+        if code is not None:
+            self.code = code
+
     def __str__(self) -> str:
         text = super().__str__()
         if self.code:

@@ -284,9 +284,9 @@ class Connection:
         column_keys = tuple(distilled[0]) if distilled and elem.is_dml else None
         for_executemany = len(distilled) > 1
         cache = opts.get("compiled_cache", self.engine._compiled_cache) if "compiled_cache" in opts else self.engine._compiled_cache
-        compiled = None
+        compiled: Any = None
         if key is not None and cache is not None and dialect.supports_statement_cache:
-            ck = (key, column_keys, for_executemany)
+            ck: Any = (key, column_keys, for_executemany)
             try:
                 compiled = cache.get(ck)
             except TypeError:
@@ -403,7 +403,8 @@ class Connection:
             )
         elif dbapi_error:
             newraise = exc.DBAPIError.instance(
-                statement, parameters, err, dbapi.Error, hide_parameters=self.engine.hide_parameters,
+                statement, parameters, err, dbapi.Error,  # type: ignore[union-attr]
+                hide_parameters=self.engine.hide_parameters,
                 connection_invalidated=is_disconnect, dialect=dialect,
             )
         else:
@@ -508,6 +509,12 @@ class ExceptionContext:
 
 class Transaction:
     """Base of RootTransaction and NestedTransaction; a context manager."""
+
+    def commit(self) -> None:
+        raise NotImplementedError
+
+    def rollback(self) -> None:
+        raise NotImplementedError
 
     _deactivated_ok = False
 

@@ -125,7 +125,7 @@ def create_engine(url: Any, **kwargs: Any) -> Engine:
 def _pool_accepts(poolclass: type, name: str) -> bool:
     import inspect
 
-    params = inspect.signature(poolclass.__init__).parameters
+    params = inspect.signature(poolclass).parameters
     return name in params
 
 
@@ -133,7 +133,7 @@ def engine_from_config(configuration: dict[str, Any], prefix: str = "sqlalchemy.
     """Create an engine from a config dict: ``{"sqlalchemy.url": ..., "sqlalchemy.echo": "true"}``."""
     opts = {k[len(prefix):]: v for k, v in configuration.items() if k.startswith(prefix)}
     url = opts.pop("url")
-    coerce = {"echo": _bool, "pool_pre_ping": _bool, "pool_size": int, "max_overflow": int,
+    coerce: dict[str, Any] = {"echo": _bool, "pool_pre_ping": _bool, "pool_size": int, "max_overflow": int,
               "pool_recycle": int, "pool_timeout": float, "hide_parameters": _bool}
     for k, fn in coerce.items():
         if k in opts and isinstance(opts[k], str):

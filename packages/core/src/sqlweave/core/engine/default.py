@@ -301,6 +301,10 @@ class DefaultExecutionContext:
     lastrowid: Any = None
     _rowcount: int | None = None
     _is_server_side = False
+    statement: str
+    parameters: Any
+    compiled_parameters: list[dict[str, Any]]
+    current_parameters: Any = None
 
     def __init__(self, dialect: Any, connection: Any, dbapi_connection: Any, execution_options: dict[str, Any]) -> None:
         self.dialect = dialect

@@ -130,10 +130,10 @@ class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
     # -- parameters -------------------------------------------------------------------------------
 
     def _bind_name(self, bindparam: elements.BindParameter) -> str:
-        name = self._bind_names.get(id(bindparam))
-        if name is not None:
-            return name
-        key = bindparam.key
+        known = self._bind_names.get(id(bindparam))
+        if known is not None:
+            return known
+        key: str = bindparam.key or "param"
         base = _BIND_NAME_SANITIZE.sub("_", key) if not key.isidentifier() or not key.isascii() else key
         if bindparam.unique:
             n = self._bind_counter.get(base, 0) + 1
@@ -238,9 +238,9 @@ class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
         if params:
             keymap = self.param_key_map
             for k, v in params.items():
-                name = keymap.get(k)
-                if name is not None:
-                    out[name] = v
+                pname = keymap.get(k)
+                if pname is not None:
+                    out[pname] = v
         for name in self._required:
             if name not in out:
                 bp = binds[name]

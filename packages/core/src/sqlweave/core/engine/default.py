@@ -446,13 +446,13 @@ class DefaultExecutionContext:
 
     def result_metadata(self) -> Any:
         """The ResultMetaData for this execution's rows (cached per compiled statement)."""
-        from sqlweave.core.engine.result import ResultMetaData
-
         compiled = self.compiled
-        description = self.cursor.description
         if compiled is not None and compiled._result_columns:
             md = compiled.__dict__.get("_result_md")
             if md is None:
+                from sqlweave.core.engine.result import ResultMetaData
+
+                description = self.cursor.description
                 dialect = self.dialect
                 keys = [c[0] for c in compiled._result_columns]
                 objects = [c[1] for c in compiled._result_columns]
@@ -466,6 +466,7 @@ class DefaultExecutionContext:
                 md = ResultMetaData(keys, objects, procs)
                 compiled.__dict__["_result_md"] = md
             return md
+        description = self.cursor.description
         if description is None:
             return None
         return self._metadata_from_description(description)

@@ -8,9 +8,15 @@ expected, anything becomes a bound parameter.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlweave.core import exc
+from sqlweave.core.sql import elements as _el  # circular at import time; used at call time
+
+if TYPE_CHECKING:
+    from sqlweave.core.sql import selectable as _sel
+else:
+    _sel = None  # set by sqlweave.core.sql.selectable when it loads (it imports this module)
 
 
 def _refuse_str(value: str, where: str) -> exc.ArgumentError:
@@ -23,34 +29,28 @@ def _refuse_str(value: str, where: str) -> exc.ArgumentError:
 
 def expect_column_expression(value: Any, where: str = "a SQL expression") -> Any:
     """A ColumnElement (or something with ``__clause_element__``); never a str."""
-    from sqlweave.core.sql.elements import ColumnElement, TextClause
-
-    if isinstance(value, ColumnElement):
+    if isinstance(value, _el.ColumnElement):
         return value
     ce = getattr(value, "__clause_element__", None)
     if ce is not None:
         return expect_column_expression(ce(), where)
     if isinstance(value, str):
         raise _refuse_str(value, where)
-    if isinstance(value, TextClause):
+    if isinstance(value, _el.TextClause):
         return value
-    from sqlweave.core.sql.selectable import SelectBase
-
-    if isinstance(value, SelectBase):
+    if isinstance(value, _sel.SelectBase):
         return value.scalar_subquery()
     raise exc.ArgumentError(f"{where[0].upper() + where[1:]} is expected, got {value!r}")
 
 
 def expect_where(value: Any, where: str = "a WHERE criterion") -> Any:
     """A boolean criterion for WHERE / HAVING / ON."""
-    from sqlweave.core.sql import elements
-
     if value is True:
-        return elements.True_()
+        return _el.True_()
     if value is False:
-        return elements.False_()
+        return _el.False_()
     if value is None:
-        return elements.Null()
+        return _el.Null()
     return expect_column_expression(value, where).self_group_where()
 
 
@@ -64,30 +64,26 @@ def expect_group_by(value: Any) -> Any:
 
 def expect_columns_clause(value: Any) -> Any:
     """A column, table (all its columns), ORM entity or expression for a SELECT list."""
-    from sqlweave.core.sql.elements import ClauseElement
-
-    ce = getattr(value, "__clause_element__", None)
-    if ce is not None and not isinstance(value, ClauseElement):
-        value = ce()
-    from sqlweave.core.sql.selectable import FromClause, SelectBase
-
-    if isinstance(value, (FromClause,)):
+    if isinstance(value, _el.ColumnElement):
         return value
-    if isinstance(value, SelectBase):
+    ce = getattr(value, "__clause_element__", None)
+    if ce is not None and not isinstance(value, _el.ClauseElement):
+        value = ce()
+    if isinstance(value, _sel.FromClause):
+        return value
+    if isinstance(value, _sel.SelectBase):
         return value.scalar_subquery()
     return expect_column_expression(value, "a column or expression in the SELECT list")
 
 
 def expect_from(value: Any) -> Any:
     """A FROM-clause element (table, join, alias, subquery)."""
-    from sqlweave.core.sql.selectable import FromClause, SelectBase
-
     ce = getattr(value, "__clause_element__", None)
-    if ce is not None and not isinstance(value, FromClause):
+    if ce is not None and not isinstance(value, _sel.FromClause):
         value = ce()
-    if isinstance(value, FromClause):
+    if isinstance(value, _sel.FromClause):
         return value
-    if isinstance(value, SelectBase):
+    if isinstance(value, _sel.SelectBase):
         return value.subquery()
     if isinstance(value, str):
         raise _refuse_str(value, "a table or other FROM element")
@@ -96,21 +92,17 @@ def expect_from(value: Any) -> Any:
 
 def expect_value(value: Any, compared_to: Any = None, op: Any = None, type_: Any = None) -> Any:
     """A value beside an expression: elements pass through, anything else becomes a bind."""
-    from sqlweave.core.sql.elements import BindParameter, ClauseElement, Null
-
-    if isinstance(value, ClauseElement):
+    if isinstance(value, _el.ClauseElement):
+        if isinstance(value, _sel.SelectBase):
+            return value.scalar_subquery()
         return value
+    if value is None:
+        return _el.Null()
     ce = getattr(value, "__clause_element__", None)
     if ce is not None:
         return ce()
-    if value is None:
-        return Null()
-    from sqlweave.core.sql.selectable import SelectBase
-
-    if isinstance(value, SelectBase):
-        return value.scalar_subquery()
     if compared_to is not None:
         ctype = compared_to.type._coerce_compared_value(op, value)
         key = getattr(compared_to, "key", None) or "param"
-        return BindParameter(key, value, type_=ctype if type_ is None else type_, unique=True)
-    return BindParameter(None, value, type_=type_, unique=True)
+        return _el.BindParameter(key, value, type_=ctype if type_ is None else type_, unique=True)
+    return _el.BindParameter(None, value, type_=type_, unique=True)

@@ -1116,3 +1116,6 @@ __all__ = [
     "alias", "except_", "except_all", "exists", "intersect", "intersect_all", "join",
     "outerjoin", "select", "table", "union", "union_all", "values",
 ]
+
+
+coercions._sel = __import__("sys").modules[__name__]  # type: ignore[attr-defined]  # see coercions

@@ -8,7 +8,7 @@ is transactional. ``AUTOCOMMIT`` isolation skips the BEGIN.
 from __future__ import annotations
 
 import re
-import weakref
+import sqlite3
 from typing import Any, Callable
 
 from sqlweave.core import exc
@@ -21,13 +21,15 @@ def _regexp(pattern: Any, value: Any) -> Any:
     return re.search(pattern, str(value)) is not None
 
 
+class _Connection(sqlite3.Connection):
+    """sqlite3 connection that can carry sqlweave's per-connection flags (AUTOCOMMIT)."""
+
+    sw_autocommit = False
+
+
 class SQLiteDialect_pysqlite(SQLiteDialect):
     driver = "pysqlite"
     supports_statement_cache = True
-
-    def __init__(self, **kw: Any) -> None:
-        super().__init__(**kw)
-        self._autocommit: weakref.WeakSet[Any] = weakref.WeakSet()
 
     @classmethod
     def import_dbapi(cls) -> Any:
@@ -51,6 +53,7 @@ class SQLiteDialect_pysqlite(SQLiteDialect):
             raise exc.ArgumentError(f"Unknown SQLite URL option(s): {', '.join(sorted(query))}")
         opts.setdefault("check_same_thread", False)
         opts["isolation_level"] = None
+        opts["factory"] = _Connection
         return [database], opts
 
     def get_pool_class(self, url: Any) -> type:
@@ -76,7 +79,7 @@ class SQLiteDialect_pysqlite(SQLiteDialect):
         return connect
 
     def do_begin(self, dbapi_connection: Any) -> None:
-        if dbapi_connection not in self._autocommit:
+        if not getattr(dbapi_connection, "sw_autocommit", False):
             dbapi_connection.execute("BEGIN")
 
     def do_commit(self, dbapi_connection: Any) -> None:
@@ -88,16 +91,16 @@ class SQLiteDialect_pysqlite(SQLiteDialect):
             dbapi_connection.execute("ROLLBACK")
 
     def get_isolation_level(self, dbapi_connection: Any) -> str:
-        if dbapi_connection in self._autocommit:
+        if getattr(dbapi_connection, "sw_autocommit", False):
             return "AUTOCOMMIT"
         value = dbapi_connection.execute("PRAGMA read_uncommitted").fetchone()[0]
         return "READ UNCOMMITTED" if value else "SERIALIZABLE"
 
     def set_isolation_level(self, dbapi_connection: Any, level: str) -> None:
         if level == "AUTOCOMMIT":
-            self._autocommit.add(dbapi_connection)
+            dbapi_connection.sw_autocommit = True
             return
-        self._autocommit.discard(dbapi_connection)
+        dbapi_connection.sw_autocommit = False
         dbapi_connection.execute(f"PRAGMA read_uncommitted = {1 if level == 'READ UNCOMMITTED' else 0}")
 
     def is_disconnect(self, e: BaseException, connection: Any, cursor: Any) -> bool:

@@ -5,7 +5,8 @@
     python3 dev.py test                      # the test suite on SQLite
     python3 dev.py test --db postgresql      # ... on PostgreSQL (SQLWEAVE_PG_URL to override)
     python3 dev.py test --db mysql           # ... on MySQL/MariaDB (SQLWEAVE_MYSQL_URL)
-    python3 dev.py lint                      # mypy over the packages
+    python3 dev.py lint                      # ruff over packages, tests and examples
+    python3 dev.py type                      # mypy over the packages
     python3 dev.py bench [args]              # benchmarks/run.py side by side with the peers
     python3 dev.py docs                      # build the Sphinx docs (warnings are errors)
 
@@ -86,6 +87,8 @@ def main(argv: list[str]) -> int:
         env["SQLWEAVE_TEST_DB"] = db
         return subprocess.call([py, "-m", "pytest", "--db", db, *rest], cwd=ROOT, env=env)
     if cmd == "lint":
+        return subprocess.call([py, "-m", "ruff", "check", "packages", "tests", "examples", *rest], cwd=ROOT, env=env)
+    if cmd == "type":
         return subprocess.call([py, "-m", "mypy", *rest], cwd=ROOT, env=env)
     if cmd == "bench":
         return subprocess.call([py, str(ROOT / "benchmarks" / "run.py"), *rest], cwd=ROOT, env=env)

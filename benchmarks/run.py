@@ -236,18 +236,59 @@ def fmt(x: float | None, spec: str) -> str:
     return "" if x is None else format(x, spec)
 
 
-def markdown(results: list[Result], meta: dict[str, Any], args: argparse.Namespace) -> str:
-    lines = [
+def markdown(results: list[Result], meta: dict[str, Any], scale: float, repeat: int) -> str:
+    """The report: a header, one summary line per scenario, then every contender's details."""
+    head = [
         f"- date: {meta['date']}; database: {meta['database']} {meta['server']}; "
-        f"scale {args.scale}; repeat {args.repeat} (order rotated each repeat)",
+        f"scale {scale}; repeat {repeat} (order rotated each repeat)",
         f"- machine: {meta['cpu']}; Python {meta['python']}; {meta['platform']}",
         "- versions: "
         + ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
         + f"; sqlweave at commit {meta['sqlweave_commit']}",
         "",
-        "| # | scenario | n | contender | min s | median s | × raw | × best peer"
-        " | peak MiB (n ÷ 10 → n) |",
-        "|---|---|--:|---|--:|--:|--:|--:|--:|",
+    ]
+    return "\n".join(head + summary(results) + ["", "Details:", ""] + details(results)) + "\n"
+
+
+def _cell(r: Result | None, with_peer: bool = False) -> str:
+    if r is None:
+        return "–"
+    if r.status != "ok":
+        label = {"n/a": "n/a", "error": "ERROR", "wrong": "WRONG ANSWER"}[r.status]
+        return f"{label} ({r.message.split(':')[0]})"
+    text = f"{r.median:.4f} ({r.x_raw:.1f}×" if r.x_raw is not None else f"{r.median:.4f} (–"
+    if with_peer and r.x_best_peer is not None:
+        text += f", {r.x_best_peer:.2f}× peer"
+    text += ")"
+    if r.peak_mib is not None:
+        text += f", {r.peak_mib:.2f} MiB"
+    return text
+
+
+def summary(results: list[Result]) -> list[str]:
+    """One line per scenario: median seconds (× raw); sqlweave also × the best peer."""
+    lines = [
+        "| # | scenario | n | raw DBAPI s | sqlweave s (× raw, × best peer) "
+        "| SQLAlchemy s (× raw) | peewee s (× raw) |",
+        "|---|---|--:|--:|--:|--:|--:|",
+    ]
+    by_scenario: dict[str, dict[str, Result]] = {}
+    for r in results:
+        by_scenario.setdefault(r.scenario, {})[r.contender.split("_")[0]] = r
+    for sid, row in by_scenario.items():
+        any_r = next(iter(row.values()))
+        lines.append(
+            f"| {sid} | {any_r.title} | {any_r.n} | {_cell(row.get('raw'))} "
+            f"| {_cell(row.get('sqlweave'), with_peer=True)} | {_cell(row.get('sqlalchemy'))} "
+            f"| {_cell(row.get('peewee'))} |"
+        )
+    return lines
+
+
+def details(results: list[Result]) -> list[str]:
+    lines = [
+        "| # | contender | min s | median s | × raw | × best peer | peak MiB (n ÷ 10 → n) |",
+        "|---|---|--:|--:|--:|--:|--:|",
     ]
     for r in results:
         if r.status == "ok":
@@ -263,10 +304,17 @@ def markdown(results: list[Result], meta: dict[str, Any], args: argparse.Namespa
         else:
             label = {"n/a": "n/a", "error": "ERROR", "wrong": "WRONG ANSWER"}[r.status]
             cells = [f"{label} ({r.message})", "", "", "", ""]
-        lines.append(
-            f"| {r.scenario} | {r.title} | {r.n} | {r.contender} | " + " | ".join(cells) + " |"
-        )
-    return "\n".join(lines) + "\n"
+        lines.append(f"| {r.scenario} | {r.contender} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def report_from_json(path: str) -> str:
+    """Render the report of an earlier run from its --json file."""
+    with open(path) as fh:
+        data = json.load(fh)
+    fields = set(Result.__dataclass_fields__)
+    results = [Result(**{k: v for k, v in r.items() if k in fields}) for r in data["results"]]
+    return markdown(results, data["meta"], data["scale"], data["repeat"])
 
 
 # --------------------------------------------------------------------------------------------
@@ -297,12 +345,18 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         metavar="DIR",
         help="scenario 12: also write each contender's -X importtime log into DIR",
     )
+    p.add_argument(
+        "--report-from", metavar="JSON", help="print the report of an earlier --json run"
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="tracebacks for sqlweave n/a")
     return p.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.report_from:
+        print(report_from_json(args.report_from), end="")
+        return 0
     add_source_paths()
     if args.url:
         db = DbSpec.from_url(args.url)
@@ -330,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
     for s in scenarios:
         print(f"[{s.id}] {s.title} (n={s.n(args.scale)})", file=sys.stderr, flush=True)
         results.extend(run_scenario(s, contenders, args, db))
-    report = markdown(results, meta, args)
+    report = markdown(results, meta, args.scale, args.repeat)
     print(report)
     if args.markdown:
         with open(args.markdown, "w") as fh:

@@ -138,6 +138,10 @@ class SchemaGenerator:
             self.conn.execute(CreateTable(t))
             for idx in sorted(t.indexes, key=lambda i: i.name or ""):
                 self.conn.execute(CreateIndex(idx))
+        # optional dialect hook for statements that follow CREATE TABLE (PostgreSQL COMMENT ON)
+        after = getattr(self.dialect, "after_create_tables", None)
+        if after is not None:
+            after(self.conn, todo, self.checkfirst)
         if self.dialect.supports_alter:
             for t in todo:
                 for fkc in t.foreign_key_constraints:

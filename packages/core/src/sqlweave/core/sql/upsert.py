@@ -112,10 +112,9 @@ def insert(table: Any) -> Insert:
 class OnConflictCompilerMixin:
     """Renders :class:`OnConflictDoNothing` / :class:`OnConflictDoUpdate`; mix into a SQLCompiler."""
 
+    # provided by SQLCompiler (list the mixin first: it must not shadow SQLCompiler's methods)
     preparer: Any
-
-    def process(self, element: Any, **kw: Any) -> str:  # pragma: no cover - provided by SQLCompiler
-        raise NotImplementedError
+    process: Any
 
     def visit_on_conflict_do_nothing(self, clause: Any, **kw: Any) -> str:
         return "ON CONFLICT" + self._conflict_target(clause, **kw) + " DO NOTHING"

@@ -311,7 +311,7 @@ class Connection:
         except Exception as err:
             raise exc.StatementError(f"({type(err).__name__}) {err}", compiled.string, None, err) from err
         params = ctx.parameters
-        result = self._run(ctx, compiled.string, params if ctx.executemany else params[0], ctx.executemany, compiled)
+        result = self._run(ctx, ctx.statement, params if ctx.executemany else params[0], ctx.executemany, compiled)
         if self._has_events and self.dispatch.after_execute:
             self.dispatch.after_execute(self, elem, distilled, {}, opts, result)
         return result

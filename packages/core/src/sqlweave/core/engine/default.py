@@ -331,6 +331,10 @@ class DefaultExecutionContext:
         params = [construct(extracted, p) for p in params_list] if params_list else [construct(extracted, None)]
         if compiled.insert_prefetch or compiled.update_prefetch:
             self._process_defaults(params)
+        order = compiled.positiontup
+        if compiled._expanding:
+            # IN lists: one placeholder per element, rendered for this execution's list lengths
+            self.statement, params, order = compiled._expand_parameters(params)
         procs = compiled.bind_processors
         if procs:
             for p in params:
@@ -339,7 +343,6 @@ class DefaultExecutionContext:
                         p[name] = proc(p[name])
         self.compiled_parameters = params
         if compiled.positional:
-            order = compiled.positiontup
             self.parameters = [tuple([p[n] for n in order]) for p in params]
         else:
             self.parameters = params

@@ -430,6 +430,11 @@ def _binary_operate(left: ColumnElement, op: Any, other: Any = None, **kw: Any) 
             else (sqltypes.to_instance(op.return_type) if op.return_type else left.type)
         )
         return BinaryExpression(left, right, op, type_=rtype)
+    if op is operators.add and isinstance(left.type, sqltypes.String) and isinstance(
+        right.type, (sqltypes.String, sqltypes.NullType)
+    ):
+        # String + String is concatenation, as in Python
+        op = operators.concat_op
     if op in operators.COMPARISON:
         if right.__class__ is Null or isinstance(right, (True_, False_)) and op in (operators.eq, operators.ne):
             if op is operators.eq:
@@ -471,14 +476,21 @@ def _in_operate(left: ColumnElement, op: Any, other: Any) -> Any:
                 f"in_() takes a list of values or a select(), got {type(other).__name__}"
             )
         values = list(other)
-        if not values:
-            right = EmptyIn(is_not=op is operators.not_in_op)
-        else:
+        if any(isinstance(v, ClauseElement) or hasattr(v, "__clause_element__") for v in values):
+            # expressions in the list are rendered one by one
             right = Grouping(
                 ClauseList(
                     *[coercions.expect_value(v, left, op) for v in values],
                     operator=operators.comma_op,
                 )
+            )
+        else:
+            # plain values travel as one expanding parameter: one compiled form for any length
+            ctype = left.type._coerce_compared_value(op, values[0] if values else None)
+            if ctype._is_null_type and values:
+                ctype = sqltypes.type_affinity_of(values[0])
+            right = BindParameter(
+                getattr(left, "key", None) or "param", values, type_=ctype, unique=True, expanding=True
             )
     return BinaryExpression(
         left, right, op, type_=sqltypes.BOOLEANTYPE, negate=operators.NEGATIONS.get(op)
@@ -1309,13 +1321,14 @@ class Tuple(ClauseList):
     def operate(self, op: Any, *other: Any, **kw: Any) -> Any:
         if op in (operators.in_op, operators.not_in_op):
             values = list(other[0])
-            if not values:
-                right: Any = EmptyIn(op is operators.not_in_op)
+            if isinstance(other[0], ClauseElement):
+                right: Any = other[0] if isinstance(other[0], BindParameter) else other[0].self_group(against=op)
+                if not isinstance(right, BindParameter) and hasattr(other[0], "scalar_subquery"):
+                    right = other[0].scalar_subquery()
             else:
-                right = Grouping(ClauseList(*[
-                    Tuple(*[coercions.expect_value(v, c, op) for v, c in zip(row, self.clauses)])
-                    for row in values
-                ]))
+                right = BindParameter("param", [tuple(v) for v in values], unique=True, expanding=True,
+                                      type_=sqltypes.NULLTYPE)
+                right._tuple_types = [c.type for c in self.clauses]
             return BinaryExpression(self, right, op, type_=sqltypes.BOOLEANTYPE)
         if op in (operators.eq, operators.ne):
             row = other[0]
@@ -1404,7 +1417,10 @@ class Over(ColumnElement):
 
     @property
     def _from_objects(self) -> list[Any]:
-        return self.element._from_objects
+        out = list(self.element._from_objects)
+        for c in self.partition_by + self.order_by:
+            out += c._from_objects
+        return out
 
     @property
     def name(self) -> str | None:
@@ -1430,6 +1446,20 @@ class WithinGroup(ColumnElement):
     def _gen_cache_key(self, binds: list[Any]) -> Any:
         return ("wg", self.element._gen_cache_key(binds), tuple(o._gen_cache_key(binds) for o in self.order_by))
 
+    @property
+    def _from_objects(self) -> list[Any]:
+        out = list(self.element._from_objects)
+        for o in self.order_by:
+            out += o._from_objects
+        return out
+
+    @property
+    def name(self) -> str | None:
+        return getattr(self.element, "name", None)
+
+    def over(self, **kw: Any) -> Over:
+        return Over(self, **kw)
+
 
 class FunctionFilter(ColumnElement):
     """``func(...) FILTER (WHERE ...)``."""
@@ -1443,6 +1473,14 @@ class FunctionFilter(ColumnElement):
 
     def _gen_cache_key(self, binds: list[Any]) -> Any:
         return ("ff", self.func._gen_cache_key(binds), self.criterion._gen_cache_key(binds))
+
+    @property
+    def _from_objects(self) -> list[Any]:
+        return self.func._from_objects + self.criterion._from_objects
+
+    @property
+    def name(self) -> str | None:
+        return getattr(self.func, "name", None)
 
     def over(self, **kw: Any) -> Over:
         return Over(self, **kw)

@@ -102,14 +102,19 @@ class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
         # bound parameters of the statement in cache-key traversal order
         extracted: list[Any] = []
         statement._gen_cache_key(extracted)
-        self._extracted_positions = {id(b): i for i, b in enumerate(extracted)}
+        # a bind replaced by ``params()`` is found in the tree under its original's id
+        self._extracted_positions = {id(getattr(b, "_override_of", b)): i for i, b in enumerate(extracted)}
         self._value_markers = {
             id(b): i for i, b in enumerate(extracted) if not isinstance(b, elements.BindParameter)
         }
         self._extracted = extracted
+        #: names of ``expanding`` parameters (IN lists), expanded per execution
+        self._expanding: list[str] = []
+        self._expanded_cache: dict[Any, Any] = {}
         text = self.process(statement, toplevel=True)
         if self.ctes:
             text = self._render_with() + text
+        self._marked_text = text
         self.string = self._finalize_params(text)
         self._setup_processors()
 
@@ -151,6 +156,8 @@ class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
 
     def visit_bindparam(self, bindparam: elements.BindParameter, literal_binds: bool = False, **kw: Any) -> str:
         if (literal_binds or self.literal_binds or bindparam.literal_execute) and not bindparam.required:
+            if bindparam.expanding:
+                return self._render_literal_list(bindparam)
             return self.render_literal_value(bindparam.effective_value(), bindparam.type)
         name = self._bind_name(bindparam)
         self.binds[name] = bindparam
@@ -158,12 +165,26 @@ class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
         if pos is not None:
             self.bind_index[name] = pos
         if bindparam.expanding:
+            if name not in self._expanding:
+                self._expanding.append(name)
             return f"(\x00{name}\x00)"
         wrapped = bindparam.type.bind_expression(bindparam)
         marker = f"\x00{name}\x00"
         if self.dialect.bind_casts and bindparam.type.render_bind_cast:
             marker = self.render_bind_cast(bindparam.type, marker)
         return marker
+
+    def _render_literal_list(self, bindparam: elements.BindParameter) -> str:
+        values = list(bindparam.effective_value() or ())
+        if not values:
+            return self.render_empty_in(bindparam)
+        tuple_types = getattr(bindparam, "_tuple_types", None)
+        if tuple_types is not None:
+            return "(" + ", ".join(
+                "(" + ", ".join(self.render_literal_value(v, t) for v, t in zip(row, tuple_types)) + ")"
+                for row in values
+            ) + ")"
+        return "(" + ", ".join(self.render_literal_value(v, bindparam.type) for v in values) + ")"
 
     def render_bind_cast(self, type_: Any, marker: str) -> str:
         return marker
@@ -180,6 +201,15 @@ class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
         return str(self.dialect.literal_renderer.render_value(value, type_))
 
     def _finalize_params(self, text: str) -> str:
+        text, order = self._render_paramstyle(text)
+        self.positiontup = order if self.positional else None
+        self._param_names = list(dict.fromkeys(order))
+        return text
+
+    def _render_paramstyle(self, text: str, expanded: bool = False) -> tuple[str, list[str]]:
+        """Turn bind markers into the dialect's paramstyle; returns the SQL and the marker order.
+
+        Until expanded at execution, an expanding parameter shows as ``__[POSTCOMPILE_name]``."""
         style = self.dialect.paramstyle
         if style in ("format", "pyformat"):
             text = text.replace("%", "%%")
@@ -202,10 +232,89 @@ class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
                 order.append(m.group(1))
                 return template.format(name=m.group(1))
 
+        if self._expanding and not expanded:
+            inner = repl
+            expanding = set(self._expanding)
+
+            def repl(m: re.Match[str]) -> str:
+                if m.group(1) in expanding:
+                    order.append(m.group(1))
+                    return f"__[POSTCOMPILE_{m.group(1)}]"
+                return inner(m)
+
         text = _MARKER.sub(repl, text)
-        self.positiontup = order if self.positional else None
-        self._param_names = list(dict.fromkeys(order))
-        return text
+        return text, order
+
+    # -- expanding parameters ---------------------------------------------------------------------
+
+    def _expand_parameters(
+        self, params: list[dict[str, Any]]
+    ) -> tuple[str, list[dict[str, Any]], list[str]]:
+        """Render each expanding parameter as one placeholder per list element.
+
+        Returns the SQL for this execution and the parameter dicts with the list values replaced
+        by one entry per element (bind-processed by the element type). Every parameter set of an
+        executemany must expand to the same shape."""
+        first = params[0]
+        shape = tuple(_expanded_shape(first.get(n)) for n in self._expanding)
+        for p in params[1:]:
+            if tuple(_expanded_shape(p.get(n)) for n in self._expanding) != shape:
+                raise exc.InvalidRequestError(
+                    "An expanding (IN list) parameter must have the same length in every parameter "
+                    "set of an executemany"
+                )
+        cached = self._expanded_cache.get(shape)
+        if cached is None:
+            text = self._marked_text
+            new_names: dict[str, list[Any]] = {}
+            for name, shp in zip(self._expanding, shape):
+                marker = f"(\x00{name}\x00)"
+                if shp[0] == 0:
+                    bp = self.binds[name]
+                    text = text.replace(marker, self.render_empty_in(bp))
+                    new_names[name] = []
+                    continue
+                n, width = shp
+                if width is None:
+                    names = [f"{name}_{i + 1}" for i in range(n)]
+                    text = text.replace(marker, "(" + ", ".join(f"\x00{x}\x00" for x in names) + ")")
+                    new_names[name] = names
+                else:
+                    rows = [[f"{name}_{i + 1}_{j + 1}" for j in range(width)] for i in range(n)]
+                    text = text.replace(marker, "(" + ", ".join(
+                        "(" + ", ".join(f"\x00{x}\x00" for x in row) + ")" for row in rows) + ")")
+                    new_names[name] = rows
+            sql, order = self._render_paramstyle(text, expanded=True)
+            cached = (sql, order, new_names)
+            if len(self._expanded_cache) < 100:
+                self._expanded_cache[shape] = cached
+        sql, order, new_names = cached
+        dialect = self.dialect
+        out = []
+        for p in params:
+            q = dict(p)
+            for name in self._expanding:
+                values = q.pop(name, None) or ()
+                bp = self.binds[name]
+                names = new_names[name]
+                if not names:
+                    continue
+                if isinstance(names[0], list):
+                    types = getattr(bp, "_tuple_types", None) or [None] * len(names[0])
+                    procs = [_bind_proc(t or bp.type, dialect) for t in types]
+                    for row_names, row in zip(names, values):
+                        for nm, v, proc in zip(row_names, row, procs):
+                            q[nm] = proc(v) if proc is not None and v is not None else v
+                else:
+                    proc = _bind_proc(bp.type, dialect)
+                    for nm, v in zip(names, values):
+                        q[nm] = proc(v) if proc is not None and v is not None else v
+            out.append(q)
+        return sql, out, order
+
+    def render_empty_in(self, bindparam: elements.BindParameter) -> str:
+        """What ``IN (<empty list>)`` renders as: a subquery that returns no row."""
+        return self.process(elements.EmptyIn(False))
 
     def _setup_processors(self) -> None:
         dialect = self.dialect
@@ -217,17 +326,25 @@ class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
             proc = bp.type.dialect_impl(dialect).bind_processor(dialect)
             if proc is not None:
                 procs[name] = proc
+        for name in self._expanding:
+            procs.pop(name, None)  # applied per element when the list expands
         self.bind_processors = procs
         # which parameters come from the statement (by extracted position) vs. from execute()
         self._static_params = [
             (name, self.bind_index[name]) for name in self._param_names if name in self.bind_index
+        ]
+        self._static_required = [
+            name for name, _ in self._static_params
+            if getattr(self.binds.get(name), "required", False) and not self.binds[name].unique
         ]
         self._required = [
             name for name in self._param_names
             if name not in self.bind_index and self.binds.get(name) is not None
         ]
 
-    def construct_params(self, extracted: list[Any] | None, params: dict[str, Any] | None) -> dict[str, Any]:
+    def construct_params(
+        self, extracted: list[Any] | None, params: dict[str, Any] | None, _check_required: bool = True
+    ) -> dict[str, Any]:
         """Parameter values by name: the statement's own values, overlaid by ``params``."""
         out: dict[str, Any] = {}
         if extracted is None:
@@ -235,6 +352,14 @@ class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
         for name, pos in self._static_params:
             out[name] = extracted[pos].effective_value()
         binds = self.binds
+        for name in self._static_required if _check_required else ():
+            if (not params or binds[name].key not in params) and getattr(
+                extracted[self.bind_index[name]], "required", False
+            ):
+                raise exc.StatementError(
+                    f"A value is required for bind parameter {binds[name].key!r}", None, None, None,
+                    code="cd3x",
+                )
         if params:
             keymap = self.param_key_map
             for k, v in params.items():
@@ -255,7 +380,7 @@ class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
     @property
     def params(self) -> dict[str, Any]:
         """The parameter values of the compiled statement itself."""
-        return self.construct_params(None, None)
+        return self.construct_params(None, None, _check_required=False)
 
     # -- result columns ---------------------------------------------------------------------------
 
@@ -379,7 +504,10 @@ class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
         return self.process(binary.left, **kw) + operators.OPERATOR_SQL[binary.operator] + self.process(binary.right, **kw)
 
     def _between(self, binary: Any, **kw: Any) -> str:
-        lo, hi = binary.right.clauses
+        right = binary.right
+        if isinstance(right, elements.Grouping):  # the AND list is grouped against BETWEEN
+            right = right.element
+        lo, hi = right.clauses
         op = " BETWEEN " if binary.operator is operators.between_op else " NOT BETWEEN "
         return f"{self.process(binary.left, **kw)}{op}{self.process(lo, **kw)} AND {self.process(hi, **kw)}"
 
@@ -511,6 +639,24 @@ class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
 
     def visit_column_element(self, element: Any, **kw: Any) -> str:
         raise exc.UnsupportedCompilationError(element, self.dialect.name)
+
+
+def _expanded_shape(value: Any) -> tuple[int, int | None]:
+    if value is None:
+        return (0, None)
+    if isinstance(value, (str, bytes)):
+        raise exc.ArgumentError(f"An expanding IN parameter takes a list of values, got {value!r}")
+    values = list(value)
+    if not values:
+        return (0, None)
+    first = values[0]
+    if isinstance(first, (tuple, list)):
+        return (len(values), len(first))
+    return (len(values), None)
+
+
+def _bind_proc(type_: Any, dialect: Any) -> Any:
+    return sqltypes.to_instance(type_).dialect_impl(dialect).bind_processor(dialect)
 
 
 def _frame_bound(value: Any, lower: bool) -> str:

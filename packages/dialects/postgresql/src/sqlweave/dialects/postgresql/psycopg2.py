@@ -57,7 +57,7 @@ _ERROR_CLASSES = {
     "57014": exc.QueryCanceledError,
 }
 
-_ISO_NAMES = {1: "READ UNCOMMITTED", 2: "READ COMMITTED", 3: "REPEATABLE READ", 4: "SERIALIZABLE"}
+_ISO_NAMES = {4: "READ UNCOMMITTED", 1: "READ COMMITTED", 2: "REPEATABLE READ", 3: "SERIALIZABLE"}  # psycopg2.extensions constants
 
 _counter = itertools.count(1)
 

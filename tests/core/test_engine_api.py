@@ -206,3 +206,85 @@ def test_execution_options_engine_copy_shares_pool(engine: Any) -> None:
     assert e2.pool is engine.pool
     assert e2.get_execution_options() == {"logging_token": "x"}
     assert engine.get_execution_options() == {}
+
+
+def test_echo_debug_logs_rows_and_cache_origin(caplog: Any) -> None:
+    e = create_engine("sqlite://", echo="debug")
+    md = MetaData()
+    t = Table("eng_api_dbg", md, Column("id", Integer, primary_key=True), Column("v", String(5)))
+    md.create_all(e)
+    with caplog.at_level(logging.DEBUG, logger="sqlweave.engine"):
+        with e.begin() as conn:
+            conn.execute(insert(t), [{"v": "a"}, {"v": "b"}])
+            for _ in range(2):
+                conn.execute(select(t.c.v).order_by(t.c.id)).all()
+    messages = [r.getMessage() for r in caplog.records]
+    assert "Row ('a',)" in messages and "Row ('b',)" in messages
+    assert any(m.startswith("[generated in") for m in messages)
+    assert any(m.startswith("[cached since") for m in messages)
+
+
+def test_failed_statement_requires_rollback_then_works(engine: Any, metadata: MetaData) -> None:
+    t = Table("eng_api_fail", metadata, Column("id", Integer, primary_key=True))
+    metadata.create_all(engine)
+    with engine.connect() as conn:
+        conn.execute(insert(t).values(id=1))
+        with pytest.raises(exc.IntegrityError):
+            conn.execute(insert(t).values(id=1))
+        with pytest.raises(exc.PendingRollbackError, match="rollback"):
+            conn.execute(select(t.c.id))
+        conn.rollback()
+        assert conn.execute(select(t.c.id)).all() == []
+
+
+def test_failed_statement_in_savepoint_only_needs_savepoint_rollback(engine: Any, metadata: MetaData) -> None:
+    t = Table("eng_api_sp", metadata, Column("id", Integer, primary_key=True))
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(t).values(id=1))
+        with pytest.raises(exc.IntegrityError):
+            with conn.begin_nested():
+                conn.execute(insert(t).values(id=2))
+                conn.execute(insert(t).values(id=1))
+        conn.execute(insert(t).values(id=3))
+    with engine.connect() as conn:
+        assert conn.execute(select(t.c.id).order_by(t.c.id)).scalars().all() == [1, 3]
+
+
+def test_schema_translate_map(engine: Any) -> None:
+    md = MetaData()
+    t = Table("eng_api_stm", md, Column("id", Integer, primary_key=True), schema="placeholder")
+    stmt = select(t.c.id).where(t.c.id == 1)
+    default_schema = {"sqlite": "main", "postgresql": "public", "mysql": None}[engine.dialect.name]
+    with engine.connect() as conn:
+        conn = conn.execution_options(schema_translate_map={"placeholder": default_schema})
+        md.create_all(conn)
+        conn.execute(insert(t).values(id=1))
+        assert conn.execute(stmt).scalar() == 1
+        md.drop_all(conn)
+        conn.commit()
+
+
+def test_pool_reuses_connections_and_events_in_order(engine: Any) -> None:
+    e = create_engine(db_url(engine.dialect.name))
+    calls: list[str] = []
+    event.listen(e, "connect", lambda *a: calls.append("connect"))
+    event.listen(e, "checkout", lambda *a: calls.append("checkout"))
+    event.listen(e, "checkin", lambda *a: calls.append("checkin"))
+    for name in ("begin", "commit", "rollback"):
+        event.listen(e, name, lambda conn, _n=name: calls.append(_n))
+    event.listen(e, "savepoint", lambda conn, name: calls.append("savepoint"))
+    event.listen(e, "release_savepoint", lambda conn, name, ctx: calls.append("release_savepoint"))
+    event.listen(e, "rollback_savepoint", lambda conn, name, ctx: calls.append("rollback_savepoint"))
+    for _ in range(3):
+        with e.connect() as conn:
+            conn.execute(text("SELECT 1"))
+            sp = conn.begin_nested()
+            sp.rollback()
+            with conn.begin_nested():
+                pass
+            conn.commit()
+    assert calls.count("connect") == 1
+    one = ["checkout", "begin", "savepoint", "rollback_savepoint", "savepoint", "release_savepoint", "commit", "checkin"]
+    assert calls == ["connect"] + one * 3
+    e.dispose()

@@ -13,6 +13,7 @@ COMMIT raises :class:`~sqlweave.core.exc.CommitOutcomeUnknownError` and is never
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any, Iterator
 
 from sqlweave.core import exc
@@ -262,14 +263,31 @@ class Connection:
         return self._run(ctx, statement, params if len(params) > 1 else (params[0] if params else None),
                          len(params) > 1, None)
 
+    def _exec_savepoint_sql(self, statement: str) -> None:
+        """Run SAVEPOINT / ROLLBACK TO / RELEASE: allowed while the savepoint's work has failed."""
+        dbapi_conn = self.connection.dbapi_connection
+        ctx = self._ctx_cls.for_text(self.dialect, self, dbapi_conn, self._execution_options, statement, [])
+        self._run(ctx, statement, None, False, None).close()
+
     def _prepare(self) -> Any:
-        if self._transaction is None:
+        tx = self._transaction
+        if tx is None:
             self._autobegin()
-        elif not self._transaction.is_active and not self._transaction._deactivated_ok:
+        elif not tx.is_active:
             raise exc.PendingRollbackError(
-                "This connection is inactive due to a failed transaction (or a connection lost "
-                "inside it); call rollback() before using it again", code="8s2b"
+                "This connection's transaction is inactive because its connection was lost; call "
+                "rollback() before using it again (the next statement then runs on a new "
+                "connection)", code="8s2b"
             )
+        else:
+            failed = (self._nested_transaction or tx)._failed
+            if failed is not None:
+                where = "the savepoint (begin_nested())" if self._nested_transaction is not None else "the transaction"
+                raise exc.PendingRollbackError(
+                    f"This connection's transaction failed ({type(failed).__name__}: "
+                    f"{str(failed).splitlines()[0]}); call rollback() on {where} before using "
+                    "the connection again", code="8s2b"
+                )
         return self.connection.dbapi_connection
 
     def _execute_clauseelement(self, elem: Any, distilled: list[Any], execution_options: Any) -> Any:
@@ -283,6 +301,9 @@ class Connection:
         key = elem._gen_cache_key(extracted)
         column_keys = tuple(distilled[0]) if distilled and elem.is_dml else None
         for_executemany = len(distilled) > 1
+        stm = opts.get("schema_translate_map") if opts else None
+        if stm:
+            key = (key, tuple(sorted(stm.items(), key=repr))) if key is not None else None
         cache = opts.get("compiled_cache", self.engine._compiled_cache) if "compiled_cache" in opts else self.engine._compiled_cache
         compiled: Any = None
         if key is not None and cache is not None and dialect.supports_statement_cache:
@@ -293,14 +314,18 @@ class Connection:
                 ck = None
             if compiled is None:
                 compiled = dialect.statement_compiler(dialect, elem, column_keys=column_keys,
-                                                      for_executemany=for_executemany)
+                                                      for_executemany=for_executemany,
+                                                      schema_translate_map=stm)
+                compiled._created_at = time.monotonic()
                 if ck is not None:
                     cache[ck] = compiled
                     if len(cache) > self.engine._cache_size:
                         self.engine._prune_cache()
         else:
             compiled = dialect.statement_compiler(dialect, elem, column_keys=column_keys,
-                                                  for_executemany=for_executemany)
+                                                  for_executemany=for_executemany,
+                                                  schema_translate_map=stm)
+            compiled._created_at = None
         dbapi_conn = self._prepare()
         try:
             ctx = self._ctx_cls.for_compiled(dialect, self, dbapi_conn, opts, compiled, distilled, extracted)
@@ -317,9 +342,9 @@ class Connection:
         return result
 
     def _execute_ddl(self, ddl: Any, distilled: list[Any], execution_options: Any) -> Any:
-        compiled = ddl.compile(dialect=self.dialect)
-        dbapi_conn = self._prepare()
         opts = {**self._execution_options, **execution_options} if execution_options else self._execution_options
+        compiled = ddl.compile(dialect=self.dialect, schema_translate_map=opts.get("schema_translate_map"))
+        dbapi_conn = self._prepare()
         ctx = self._ctx_cls.for_compiled(self.dialect, self, dbapi_conn, opts, compiled, [], [])
         return self._run(ctx, compiled.string, None, False, compiled)
 
@@ -333,7 +358,7 @@ class Connection:
             for fn in self.dispatch.before_cursor_execute:
                 statement, parameters = fn(self, cursor, statement, parameters, ctx, executemany)
         if self._echo:
-            self._log_statement(statement, parameters, executemany)
+            self._log_statement(statement, parameters, executemany, compiled)
         try:
             if executemany:
                 dialect.do_executemany(cursor, statement, parameters, ctx)
@@ -364,17 +389,27 @@ class Connection:
         if self._open_results:
             self._open_results -= 1
 
-    def _log_statement(self, statement: str, parameters: Any, executemany: bool) -> None:
+    def _log_statement(self, statement: str, parameters: Any, executemany: bool, compiled: Any) -> None:
         logger = self.engine.logger
         logger.info(statement)
+        created = getattr(compiled, "_created_at", None)
+        if compiled is None:
+            origin = "[raw sql]"
+        elif created is None:
+            origin = "[no key]"
+        elif not compiled.__dict__.get("_logged_once"):
+            compiled._logged_once = True
+            origin = f"[generated in {time.monotonic() - created:.5f}s]"
+        else:
+            origin = f"[cached since {time.monotonic() - created:.4g}s ago]"
         if self.engine.hide_parameters:
-            logger.info("[SQL parameters hidden due to hide_parameters=True]")
+            logger.info(f"{origin} [SQL parameters hidden due to hide_parameters=True]")
         elif executemany:
             shown = parameters[:10]
             more = f" ... displaying 10 of {len(parameters)} total bound parameter sets" if len(parameters) > 10 else ""
-            logger.info(f"[generated] {shown!r}{more}")
+            logger.info(f"{origin} {shown!r}{more}")
         else:
-            logger.info(f"[generated] {parameters!r}")
+            logger.info(f"{origin} {parameters!r}")
 
     # -- errors -----------------------------------------------------------------------------------
 
@@ -421,6 +456,13 @@ class Connection:
                 newraise.connection_invalidated = is_disconnect
         if is_disconnect:
             self._invalidate_conn(err)
+        elif not during_commit and statement is not None:
+            # a failed statement leaves its transaction needing rollback (on every backend,
+            # as PostgreSQL requires anyway), unless the connection autocommits
+            target = self._nested_transaction or self._transaction
+            if target is not None and self._execution_options.get("isolation_level") != "AUTOCOMMIT" \
+                    and self.dialect.isolation_level != "AUTOCOMMIT":
+                target._failed = newraise
         if newraise is err:
             raise err
         raise newraise.with_traceback(err.__traceback__) from err
@@ -516,7 +558,7 @@ class Transaction:
     def rollback(self) -> None:
         raise NotImplementedError
 
-    _deactivated_ok = False
+    _failed: BaseException | None = None
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -569,10 +611,10 @@ class RootTransaction(Transaction):
         """Commit; raises PendingRollbackError if the transaction failed (roll back instead)."""
         if self._closed:
             raise exc.InvalidRequestError("This transaction is inactive")
-        if not self.is_active:
+        if not self.is_active or self._failed is not None:
             raise exc.PendingRollbackError(
-                "This transaction is inactive due to an earlier error (for example a lost "
-                "connection); call rollback()", code="8s2b"
+                "This transaction can't commit because a statement in it failed or its connection "
+                "was lost; call rollback()", code="8s2b"
             )
         conn = self.connection
         try:

@@ -196,13 +196,13 @@ class DefaultDialect:
         return True
 
     def do_savepoint(self, connection: Any, name: str) -> None:
-        connection.exec_driver_sql(f"SAVEPOINT {self.identifier_preparer.format_savepoint(name)}")
+        connection._exec_savepoint_sql(f"SAVEPOINT {self.identifier_preparer.format_savepoint(name)}")
 
     def do_rollback_to_savepoint(self, connection: Any, name: str) -> None:
-        connection.exec_driver_sql(f"ROLLBACK TO SAVEPOINT {self.identifier_preparer.format_savepoint(name)}")
+        connection._exec_savepoint_sql(f"ROLLBACK TO SAVEPOINT {self.identifier_preparer.format_savepoint(name)}")
 
     def do_release_savepoint(self, connection: Any, name: str) -> None:
-        connection.exec_driver_sql(f"RELEASE SAVEPOINT {self.identifier_preparer.format_savepoint(name)}")
+        connection._exec_savepoint_sql(f"RELEASE SAVEPOINT {self.identifier_preparer.format_savepoint(name)}")
 
     # -- execution --------------------------------------------------------------------------------
 

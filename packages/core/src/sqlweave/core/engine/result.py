@@ -529,6 +529,8 @@ class CursorResult(Result):
         self.connection = context.root_connection
         self._rowcount: int | None = None
         self._buffer: list[Any] | None = None
+        engine = getattr(self.connection, "engine", None)
+        self._log_rows = bool(getattr(engine, "_should_log_debug", False))
         if metadata is None:
             self._rowcount = context.rowcount
             self._soft_close()
@@ -594,8 +596,15 @@ class CursorResult(Result):
             raise
         make = self._metadata.make_row  # type: ignore[union-attr]
         rows = list(map(make, raw))
+        if self._log_rows:
+            self._log(rows)
         self._soft_close()
         return rows
+
+    def _log(self, rows: list[Any]) -> None:
+        logger = self.connection.engine.logger
+        for r in rows:
+            logger.debug(f"Row {tuple(r)!r}")
 
     def _fetchmany_impl(self, size: int) -> list[Any]:
         self._check_open()
@@ -610,7 +619,10 @@ class CursorResult(Result):
         if not raw:
             self._soft_close()
             return []
-        return list(map(self._metadata.make_row, raw))  # type: ignore[union-attr]
+        rows = list(map(self._metadata.make_row, raw))  # type: ignore[union-attr]
+        if self._log_rows:
+            self._log(rows)
+        return rows
 
     def _fetchone_impl(self) -> Any:
         self._check_open()
@@ -625,7 +637,10 @@ class CursorResult(Result):
         if raw is None:
             self._soft_close()
             return None
-        return self._metadata.make_row(raw)  # type: ignore[union-attr]
+        row = self._metadata.make_row(raw)  # type: ignore[union-attr]
+        if self._log_rows:
+            self._log([row])
+        return row
 
     def _check_open(self) -> None:
         if self._metadata is None:

@@ -73,9 +73,12 @@ class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
         compile_kwargs: dict[str, Any] | None = None,
         linting: Any = None,
         cache_key: Any = None,
+        schema_translate_map: dict[Any, Any] | None = None,
         **kw: Any,
     ) -> None:
         super().__init__(dialect, statement)
+        if schema_translate_map:
+            self.preparer = self.preparer.with_schema_translate_map(schema_translate_map)
         ckw = compile_kwargs or {}
         self.literal_binds = bool(ckw.get("literal_binds", False))
         self.column_keys = column_keys
@@ -407,8 +410,8 @@ class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
             return text  # type: ignore[no-any-return]
         tname = kw.get("_table_alias_names", {}).get(id(table)) if kw else None
         if tname is None:
-            if getattr(table, "schema", None) and not isinstance(table, _aliases()):
-                tname = self.preparer.quote_schema(table.schema) + "." + self.preparer.quote(table.name)
+            if not isinstance(table, _aliases()):
+                tname = self.preparer.format_table(table)
             else:
                 tname = self.preparer.quote(table.name)
         return f"{tname}.{text}"

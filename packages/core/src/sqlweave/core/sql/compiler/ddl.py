@@ -21,8 +21,10 @@ class DDLCompiler(Compiled):
         super().__init_subclass__(**kw)
         cls._dispatch = {}
 
-    def __init__(self, dialect: Any, statement: Any, **kw: Any) -> None:
+    def __init__(self, dialect: Any, statement: Any, schema_translate_map: Any = None, **kw: Any) -> None:
         super().__init__(dialect, statement)
+        if schema_translate_map:
+            self.preparer = self.preparer.with_schema_translate_map(schema_translate_map)
         self.type_compiler = dialect.type_compiler_instance
         self.bind_processors: dict[str, Any] = {}
         self.positiontup = [] if dialect.positional else None

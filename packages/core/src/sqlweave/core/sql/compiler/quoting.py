@@ -80,9 +80,23 @@ class IdentifierPreparer:
     def quote_schema(self, schema: str) -> str:
         return ".".join(self.quote(part) for part in schema.split("."))
 
+    #: ``execution_options(schema_translate_map=...)``: schema name → schema name to render
+    schema_translate_map: dict[Any, Any] | None = None
+
+    def with_schema_translate_map(self, mapping: dict[Any, Any]) -> IdentifierPreparer:
+        """A copy of this preparer that renders table schemas through ``mapping``."""
+        import copy
+
+        new = copy.copy(self)
+        new.schema_translate_map = dict(mapping)
+        new._cache = self._cache
+        return new
+
     def format_table(self, table: Any, use_schema: bool = True, name: str | None = None) -> str:
         result = self.quote(name or table.name)
         schema = getattr(table, "schema", None)
+        if self.schema_translate_map is not None:
+            schema = self.schema_translate_map.get(schema, schema)
         if use_schema and schema:
             result = self.quote_schema(schema) + "." + result
         return result

@@ -55,10 +55,16 @@ def expect_where(value: Any, where: str = "a WHERE criterion") -> Any:
 
 
 def expect_order_by(value: Any) -> Any:
+    """An ORDER BY expression; a str names a label or column of the SELECT (never SQL)."""
+    if isinstance(value, str):
+        return _el.LabelReference(value, "ORDER BY")
     return expect_column_expression(value, "an ORDER BY expression")
 
 
 def expect_group_by(value: Any) -> Any:
+    """A GROUP BY expression; a str names a label or column of the SELECT (never SQL)."""
+    if isinstance(value, str):
+        return _el.LabelReference(value, "GROUP BY")
     return expect_column_expression(value, "a GROUP BY expression")
 
 

@@ -18,6 +18,12 @@ from sqlweave.core.sql.selectable import ColumnCollection, _describe
 class UpdateBase(ClauseElement):
     """Common to INSERT, UPDATE and DELETE."""
 
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        from sqlweave.core.sql import traversal
+
+        traversal.install(cls)  # params() values apply where the statement's binds are collected
+
     is_executable = True
     is_dml = True
     _returning: tuple[Any, ...] = ()

@@ -1106,6 +1106,26 @@ def all_(expr: Any) -> UnaryExpression:
     return UnaryExpression(coercions.expect_column_expression(expr), operator=operators.all_op)
 
 
+class LabelReference(ColumnElement):
+    """``order_by("name")``: a name resolved at compile time against the labels and columns of the
+    enclosing SELECT. It is an identifier lookup, never SQL: an unknown name is a CompileError."""
+
+    __visit_name__ = "label_reference"
+
+    def __init__(self, name: str, clause: str = "ORDER BY") -> None:
+        self._name = name
+        self.clause = clause
+
+    def _gen_cache_key(self, binds: list[Any]) -> Any:
+        return ("labelref", self._name)
+
+    def desc(self) -> Any:
+        return UnaryExpression(self, modifier=operators.desc_op)
+
+    def asc(self) -> Any:
+        return UnaryExpression(self, modifier=operators.asc_op)
+
+
 class CollationClause(ColumnElement):
     """The collation name after ``COLLATE`` (quoted as an identifier)."""
 
@@ -1531,8 +1551,13 @@ class ColumnClause(ColumnElement):
         return self._name
 
     def _gen_cache_key(self, binds: list[Any]) -> Any:
-        if self.is_literal or self.table is None:
+        table = self.table
+        if self.is_literal or table is None:
             return ("col", self._name, self.is_literal, self.type._static_cache_key)
+        if getattr(table, "element", None) is not None:
+            # a column of a subquery/alias/CTE: collect the binds inside it (they may be the only
+            # reference to the subquery in the statement)
+            return (self, table._gen_cache_key(binds))
         return self
 
     @property

@@ -7,6 +7,7 @@ changed, which is what makes cached compiled forms safe to share.
 from __future__ import annotations
 
 import itertools
+import threading
 from typing import Any, Iterable, Iterator, Sequence
 
 from sqlweave.core import exc
@@ -381,6 +382,16 @@ class Subquery(Alias):
         return cc
 
 
+class _Visiting(threading.local):
+    ids: set[int]
+
+    def __init__(self) -> None:
+        self.ids = set()
+
+
+_CTE_GUARD = _Visiting()
+
+
 class CTE(Subquery):
     """A common table expression: ``WITH name AS (SELECT ...)``, optionally RECURSIVE."""
 
@@ -391,8 +402,16 @@ class CTE(Subquery):
         self.recursive = recursive
 
     def _gen_cache_key(self, binds: list[Any]) -> Any:
-        # the CTE's own name identifies it; a recursive CTE refers to itself, so don't recurse
-        return ("cte", self.name, self.recursive, id(self))
+        # identity names the CTE; its body is walked once to collect its binds (a recursive CTE
+        # refers to itself, hence the guard)
+        visiting = _CTE_GUARD.ids
+        if id(self) in visiting:
+            return ("cte", id(self))
+        visiting.add(id(self))
+        try:
+            return ("cte", self.name, self.recursive, id(self), self.element._gen_cache_key(binds))
+        finally:
+            visiting.discard(id(self))
 
     def union(self, *others: Any) -> CTE:
         return self._combine("UNION", others)
@@ -442,6 +461,12 @@ class TableValuedAlias(Alias):
 
 class SelectBase(Selectable):
     """Common to SELECT, compound SELECTs and textual SELECTs."""
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        from sqlweave.core.sql import traversal
+
+        traversal.install(cls)  # params() values apply where the statement's binds are collected
 
     is_executable = True
     _is_select_statement = True
@@ -1108,6 +1133,15 @@ def join(left: Any, right: Any, onclause: Any = None, isouter: bool = False, ful
 
 def outerjoin(left: Any, right: Any, onclause: Any = None, full: bool = False) -> Join:
     return Join(left, right, onclause, True, full)
+
+
+def _install_text_overrides() -> None:
+    from sqlweave.core.sql import traversal
+
+    traversal.install(TextClause)  # text().params(x=...) like statements
+
+
+_install_text_overrides()
 
 
 __all__ = [

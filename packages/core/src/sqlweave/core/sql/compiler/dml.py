@@ -24,6 +24,7 @@ class DMLCompilerMixin:
     isinsert: bool
     isupdate: bool
     isdelete: bool
+    stack: list[dict[str, Any]]
     _value_markers: dict[int, int]
     _extracted: list[Any]
 
@@ -201,6 +202,15 @@ class DMLCompilerMixin:
     # -- UPDATE -----------------------------------------------------------------------------------
 
     def visit_update(self, stmt: Any, toplevel: bool = False, **kw: Any) -> str:
+        # subqueries in SET and WHERE correlate to the target table (and UPDATE ... FROM tables)
+        froms = {id(stmt.table)} | {id(f) for f in self._update_extra_froms(stmt)}
+        self.stack.append({"correlate_froms": froms, "select": stmt})
+        try:
+            return self._visit_update(stmt, **kw)
+        finally:
+            self.stack.pop()
+
+    def _visit_update(self, stmt: Any, **kw: Any) -> str:
         self.isupdate = True
         table = stmt.table
         markers = self._marker_positions()
@@ -259,6 +269,14 @@ class DMLCompilerMixin:
     # -- DELETE -----------------------------------------------------------------------------------
 
     def visit_delete(self, stmt: Any, toplevel: bool = False, **kw: Any) -> str:
+        froms = {id(stmt.table)} | {id(f) for f in self._update_extra_froms(stmt)}
+        self.stack.append({"correlate_froms": froms, "select": stmt})
+        try:
+            return self._visit_delete(stmt, **kw)
+        finally:
+            self.stack.pop()
+
+    def _visit_delete(self, stmt: Any, **kw: Any) -> str:
         self.isdelete = True
         text = "DELETE "
         if stmt._prefixes:

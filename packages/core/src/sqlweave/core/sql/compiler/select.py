@@ -38,7 +38,8 @@ class SelectCompilerMixin:
             self.returns_rows = True
         froms = select.get_final_froms()
         enclosing = self.stack[-1]["correlate_froms"] if self.stack else None
-        if enclosing and not asfrom:
+        lateral = kw.pop("lateral", False)
+        if enclosing and (not asfrom or lateral):
             froms = self._correlate(select, froms, enclosing)
         all_froms: set[int] = set(enclosing or ())
         for f in froms:
@@ -81,8 +82,10 @@ class SelectCompilerMixin:
             text += self.distinct_clause(select, **kw)
         labels_in_scope: set[str] = set()
         cols = []
-        for name, col in select._exported_columns():
+        exported = select._exported_columns()
+        for name, col in exported:
             cols.append(self._select_column(name, col, is_result, labels_in_scope, **kw))
+        label_map = {name: col for name, col in exported}
         text += ", ".join(cols)
         if froms:
             text += " \nFROM " + ", ".join(self.process(f, asfrom=True, **kw) for f in froms)
@@ -91,11 +94,11 @@ class SelectCompilerMixin:
         if select._where:
             text += " \nWHERE " + self.process(elements.and_(*select._where), **kw)
         if select._group_by:
-            text += " GROUP BY " + ", ".join(self.process(g, **kw) for g in select._group_by)
+            text += " GROUP BY " + ", ".join(self.process(g, _label_map=label_map, **kw) for g in select._group_by)
         if select._having:
-            text += " \nHAVING " + self.process(elements.and_(*select._having), **kw)
+            text += " \nHAVING " + self.process(elements.and_(*select._having), _label_map=label_map, **kw)
         if select._order_by:
-            text += " ORDER BY " + self.order_by_list(select._order_by, labels_in_scope, **kw)
+            text += " ORDER BY " + self.order_by_list(select._order_by, labels_in_scope, _label_map=label_map, **kw)
         if select._limit is not None or select._offset is not None:
             text += self.limit_clause(select, **kw)
         if select._for_update is not None:
@@ -201,8 +204,12 @@ class SelectCompilerMixin:
     def visit_subquery(self, subquery: Any, asfrom: bool = False, **kw: Any) -> str:
         if not asfrom:
             return self.preparer.quote(subquery.name)  # type: ignore[no-any-return]
-        lateral = "LATERAL " if getattr(subquery, "_lateral", False) else ""
-        return f"{lateral}({self.process(subquery.element, asfrom=True, **kw)}) AS {self.preparer.quote(subquery.name)}"
+        if getattr(subquery, "_lateral", False):
+            # a LATERAL subquery correlates to the FROM elements before it
+            inner = self.process(subquery.element, asfrom=True, lateral=True, **kw)
+            return f"LATERAL ({inner}) AS {self.preparer.quote(subquery.name)}"
+        kw.pop("lateral", None)
+        return f"({self.process(subquery.element, asfrom=True, **kw)}) AS {self.preparer.quote(subquery.name)}"
 
     def visit_cte(self, cte: Any, asfrom: bool = False, **kw: Any) -> str:
         name = self.preparer.quote(cte.name)
@@ -249,6 +256,19 @@ class SelectCompilerMixin:
         kw.pop("asfrom", None)
         return "EXISTS " + self.process(element.element, **kw)
 
+    def visit_label_reference(self, ref: Any, _label_map: Any = None, **kw: Any) -> str:
+        """A label or column named by a str in ORDER BY / GROUP BY."""
+        col = (_label_map or {}).get(ref._name)
+        if col is None:
+            raise exc.CompileError(
+                f"Can't resolve label reference for {ref.clause} {ref._name!r}: the SELECT has no "
+                f"column or label of that name (it has: {', '.join(_label_map or {}) or 'none'}). "
+                "Pass a column object, or text() for trusted SQL."
+            )
+        if isinstance(col, elements.Label) or kw.get("_compound_ref"):
+            return self.preparer.format_label_name(ref._name)  # type: ignore[no-any-return]
+        return self.process(col, **kw)
+
     def visit_compound_select(self, cs: Any, toplevel: bool = False, asfrom: bool = False, **kw: Any) -> str:
         if toplevel:
             self.returns_rows = True
@@ -265,7 +285,29 @@ class SelectCompilerMixin:
             parts.append(inner)
         text = f" {cs.keyword} ".join(parts)
         if cs._order_by:
-            text += " ORDER BY " + ", ".join(self.process(o, **kw) for o in cs._order_by)
+            exported = cs._exported_columns()
+            names = {name: col for name, col in exported}
+            text += " ORDER BY " + ", ".join(
+                self.process(_compound_order_ref(o, exported), _label_map=names, _compound_ref=True, **kw)
+                for o in cs._order_by
+            )
         if cs._limit is not None or cs._offset is not None:
             text += self.limit_clause(cs, **kw)
         return text
+
+
+def _compound_order_ref(clause: Any, exported: list[tuple[str, Any]]) -> Any:
+    """ORDER BY of a UNION names result columns: a column of the first SELECT becomes its name."""
+    inner = clause
+    modifiers = []
+    while isinstance(inner, elements.UnaryExpression) and inner.operator is None and inner.modifier is not None:
+        modifiers.append(inner.modifier)
+        inner = inner.element
+    for name, col in exported:
+        if col is inner or (isinstance(inner, elements.ColumnElement) and isinstance(col, elements.ColumnElement)
+                            and col.shares_lineage(inner)):
+            out: Any = elements.LabelReference(name)
+            for m in reversed(modifiers):
+                out = elements.UnaryExpression(out, modifier=m)
+            return out
+    return clause

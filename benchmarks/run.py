@@ -11,11 +11,13 @@ cannot run a scenario yet is reported as "n/a (...)" and does not fail the run.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import gc
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -23,6 +25,7 @@ import tempfile
 import time
 import traceback
 import tracemalloc
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -64,6 +67,29 @@ class Result:
     @property
     def median(self) -> float | None:
         return statistics.median(self.times) if self.times and self.status == "ok" else None
+
+
+class RunTimeout(Exception):
+    """One run took longer than --timeout seconds (a hang in Python code, say)."""
+
+
+@contextlib.contextmanager
+def time_limit(seconds: int) -> Iterator[None]:
+    """Raise RunTimeout in the main thread after ``seconds`` (Unix; no limit elsewhere or if 0)."""
+    if not seconds or not hasattr(signal, "SIGALRM"):
+        yield
+        return
+
+    def on_alarm(_sig: int, _frame: object) -> None:
+        raise RunTimeout(f"no result after {seconds} s (--timeout)")
+
+    previous = signal.signal(signal.SIGALRM, on_alarm)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def run_once(c: Contender, s: Scenario, n: int, db: DbSpec, memory: bool) -> tuple[float, int]:
@@ -135,7 +161,8 @@ def run_scenario(
             if r.status != "ok":
                 continue
             try:
-                seconds, _ = run_once(c, s, n, db, memory=False)
+                with time_limit(args.timeout):
+                    seconds, _ = run_once(c, s, n, db, memory=False)
                 r.times.append(seconds)
             except WrongAnswer as err:
                 r.status, r.message = "wrong", first_line(err)
@@ -337,6 +364,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--contenders", default="", help="comma-separated names; default all")
     p.add_argument("--repeat", type=int, default=5)
+    p.add_argument(
+        "--timeout", type=int, default=600, help="seconds one run may take (0: no limit)"
+    )
     p.add_argument("--scale", type=float, default=1.0, help="multiplies every row count")
     p.add_argument("--json", help="write results and machine info as JSON")
     p.add_argument("--markdown", help="write the Markdown report to this file too")

@@ -13,13 +13,16 @@ from sqlweave.core.testing.fixtures import ComplianceTest, requires
 __all__ = ["TestSavepoints", "TestTransactions"]
 
 
-@pytest.fixture
-def swc_log(sw_engine: Any, sw_metadata: MetaData) -> Table:
-    t = Table("swc_tx_log", sw_metadata,
-              Column("id", Integer, primary_key=True),
-              Column("msg", String(30), nullable=False))
-    sw_metadata.create_all(sw_engine)
-    return t
+class _LogTableTest(ComplianceTest):
+    # a fixture method rather than a module-level fixture, so that the classes carry it along
+    # when a dialect package imports them with ``from sqlweave.core.testing.suite import *``
+    @pytest.fixture
+    def swc_log(self, sw_engine: Any, sw_metadata: MetaData) -> Table:
+        t = Table("swc_tx_log", sw_metadata,
+                  Column("id", Integer, primary_key=True),
+                  Column("msg", String(30), nullable=False))
+        sw_metadata.create_all(sw_engine)
+        return t
 
 
 def _msgs(engine: Any, t: Table) -> list[str]:
@@ -27,7 +30,7 @@ def _msgs(engine: Any, t: Table) -> list[str]:
         return list(conn.execute(select(t.c.msg).order_by(t.c.id)).scalars())
 
 
-class TestTransactions(ComplianceTest):
+class TestTransactions(_LogTableTest):
     """Root transactions on the dialect's connections."""
 
     def test_commit_keeps_rollback_discards(self, sw_engine: Any, swc_log: Table) -> None:
@@ -82,7 +85,7 @@ class TestTransactions(ComplianceTest):
 
 
 @requires("supports_savepoints")
-class TestSavepoints(ComplianceTest):
+class TestSavepoints(_LogTableTest):
     """SAVEPOINTs through ``Connection.begin_nested()``."""
 
     def test_rollback_to_savepoint_keeps_outer_work(self, sw_engine: Any, swc_log: Table) -> None:

@@ -157,9 +157,13 @@ class PGExecutionContext_psycopg2(DefaultExecutionContext):
         return self._dbapi_connection.cursor()
 
     def _is_streamable(self) -> bool:
+        # a named cursor takes exactly one SELECT-like statement (no DML, even with RETURNING)
         compiled = self.compiled
         if compiled is not None:
-            return bool(compiled.returns_rows) and not (compiled.isinsert or compiled.isupdate or compiled.isdelete)
+            if compiled.isinsert or compiled.isupdate or compiled.isdelete or compiled.isddl:
+                return False
+            if compiled.returns_rows and compiled.statement.__visit_name__ != "textclause":
+                return True
         return bool(_SELECT_RE.match(self.statement))
 
     _executemany_rowcount: int | None = None

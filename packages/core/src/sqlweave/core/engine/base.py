@@ -336,7 +336,10 @@ class Connection:
         except Exception as err:
             raise exc.StatementError(f"({type(err).__name__}) {err}", compiled.string, None, err) from err
         params = ctx.parameters
-        result = self._run(ctx, ctx.statement, params if ctx.executemany else params[0], ctx.executemany, compiled)
+        if ctx.executemany and compiled.insertmanyvalues is not None:
+            result = self._run_insertmanyvalues(ctx, compiled, params)
+        else:
+            result = self._run(ctx, ctx.statement, params if ctx.executemany else params[0], ctx.executemany, compiled)
         if self._has_events and self.dispatch.after_execute:
             self.dispatch.after_execute(self, elem, distilled, {}, opts, result)
         return result
@@ -384,6 +387,68 @@ class Connection:
         if md is not None:
             self._open_results += 1
         return result
+
+    def _run_insertmanyvalues(self, ctx: Any, compiled: Any, params: list[tuple[Any, ...]]) -> Any:
+        """executemany of INSERT ... RETURNING as batches of multi-row VALUES.
+
+        With ``returning(..., sort_by_parameter_order=True)`` the returned rows come back in the
+        order of the parameter sets: matched on the primary key where the parameters carry it,
+        otherwise ordered by the server-generated key (sequences, AUTO_INCREMENT and rowids hand
+        out ascending values within one statement).
+        """
+        dialect = self.dialect
+        prefix, row, suffix = compiled.insertmanyvalues
+        width = max(1, len(params[0]))
+        page = max(1, min(dialect.insertmanyvalues_page_size, dialect.insertmanyvalues_max_parameters // width))
+        cursor = ctx.cursor = ctx.create_cursor()
+        collected: list[Any] = []
+        description = None
+        for start in range(0, len(params), page):
+            batch = params[start:start + page]
+            statement = prefix + ", ".join([row] * len(batch)) + suffix
+            flat = tuple(v for p in batch for v in p)
+            if self._has_events and self.dispatch.before_cursor_execute:
+                for fn in self.dispatch.before_cursor_execute:
+                    statement, flat = fn(self, cursor, statement, flat, ctx, False)
+            if self._echo:
+                self._log_statement(statement, flat, False, compiled)
+            try:
+                dialect.do_execute(cursor, statement, flat, ctx)
+                description = cursor.description
+                collected.extend(cursor.fetchall())
+            except BaseException as err:
+                self._handle_dbapi_exception(err, statement, flat, cursor, ctx)
+            if self._has_events and self.dispatch.after_cursor_execute:
+                self.dispatch.after_cursor_execute(self, cursor, statement, flat, ctx, False)
+        try:
+            cursor.close()
+        except Exception:  # nothing left to read from it
+            pass
+        stmt = compiled.statement
+        if stmt._sort_by_parameter_order:
+            collected = self._order_returned(compiled, ctx, collected)
+        ctx.cursor = _BufferedCursor(collected, description, len(params))
+        ctx._rowcount = len(params)
+        ctx.inserted_primary_key_rows = None
+        md = ctx.result_metadata()
+        self._open_results += 1
+        return CursorResult(ctx, md)
+
+    def _order_returned(self, compiled: Any, ctx: Any, rows: list[Any]) -> list[Any]:
+        table = compiled.statement.table
+        pk = list(table.primary_key.columns) if hasattr(table, "primary_key") else []
+        positions = {id(c): i for i, c in enumerate(compiled.returning)}
+        if len(pk) != 1 or id(pk[0]) not in positions:
+            raise exc.InvalidRequestError(
+                "sort_by_parameter_order=True needs the table's single-column primary key in RETURNING"
+            )
+        idx = positions[id(pk[0])]
+        name = compiled.param_key_map.get(pk[0].key)
+        given = [p.get(name) for p in ctx.compiled_parameters] if name else []
+        if given and all(v is not None for v in given):
+            by_key = {r[idx]: r for r in rows}
+            return [by_key[v] for v in given]
+        return sorted(rows, key=lambda r: r[idx])
 
     def _on_result_closed(self, result: Any) -> None:
         if self._open_results:
@@ -528,6 +593,36 @@ class Connection:
 
     def __repr__(self) -> str:
         return f"<Connection to {self.engine.url!r}>"
+
+
+class _BufferedCursor:
+    """A cursor stand-in over rows already fetched (the batches of insertmanyvalues)."""
+
+    def __init__(self, rows: list[Any], description: Any, rowcount: int) -> None:
+        self._rows = rows
+        self._pos = 0
+        self.description = description
+        self.rowcount = rowcount
+        self.lastrowid = None
+
+    def fetchone(self) -> Any:
+        if self._pos >= len(self._rows):
+            return None
+        self._pos += 1
+        return self._rows[self._pos - 1]
+
+    def fetchmany(self, size: int = 1) -> list[Any]:
+        out = self._rows[self._pos:self._pos + size]
+        self._pos += len(out)
+        return out
+
+    def fetchall(self) -> list[Any]:
+        out = self._rows[self._pos:]
+        self._pos = len(self._rows)
+        return out
+
+    def close(self) -> None:
+        self._rows = []
 
 
 class ExceptionContext:

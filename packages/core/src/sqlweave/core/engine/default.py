@@ -90,6 +90,10 @@ class DefaultDialect:
     _ignore_unknown_insert_keys = True
     is_async = False
     supports_unicode_binds = True
+    #: rows per multi-row VALUES batch for executemany INSERT ... RETURNING
+    insertmanyvalues_page_size = 1000
+    #: bound parameters per statement the database accepts (batches are cut to stay below it)
+    insertmanyvalues_max_parameters = 32000
 
     server_version_info: tuple[int, ...] | None = None
     _json_serializer: Callable[[Any], str] | None = None

@@ -120,6 +120,22 @@ class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
         self._marked_text = text
         self.string = self._finalize_params(text)
         self._setup_processors()
+        self._setup_insertmanyvalues()
+
+    #: (prefix, one VALUES row, suffix) when an executemany INSERT with RETURNING can run as
+    #: multi-row VALUES batches; None otherwise
+    insertmanyvalues: tuple[str, str, str] | None = None
+
+    def _setup_insertmanyvalues(self) -> None:
+        if "\x01" not in self.string:
+            return
+        prefix, rest = self.string.split("\x01", 1)
+        row, suffix = rest.split("\x02", 1)
+        self.string = prefix + row + suffix
+        placeholder = BIND_TEMPLATES[self.dialect.paramstyle]
+        if self.positional and self.dialect.paramstyle in ("qmark", "format") and \
+                row.count(placeholder) == len(self.positiontup or ()):
+            self.insertmanyvalues = (prefix, row, suffix)
 
     # -- dispatch -------------------------------------------------------------------------------
 

@@ -159,7 +159,12 @@ class DMLCompilerMixin:
                 pass  # extra keys are ignored for INSERT, as SQLAlchemy does
 
         if names:
-            text += " (" + ", ".join(names) + ") VALUES (" + ", ".join(values) + ")"
+            row = "(" + ", ".join(values) + ")"
+            if self.for_executemany and stmt._returning and self.dialect.insert_executemany_returning:
+                # marked so the engine can repeat the VALUES row per parameter set
+                # ("insertmanyvalues": executemany with RETURNING, in batches)
+                row = "\x01" + row + "\x02"
+            text += " (" + ", ".join(names) + ") VALUES " + row
         else:
             text += self.empty_insert_clause(table)
         text += self._post_values(stmt, **kw)

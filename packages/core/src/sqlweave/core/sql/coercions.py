@@ -54,17 +54,18 @@ def expect_where(value: Any, where: str = "a WHERE criterion") -> Any:
     return expect_column_expression(value, where).self_group_where()
 
 
+# Project decision (issue 11, RELIABILITY.md R17): a plain str is refused in ORDER BY and GROUP BY
+# too, even as a label name (SQLAlchemy would resolve it). Pass the column or Label object instead;
+# ``order_by(label_obj)`` renders the label's name. Documented in docs "Differences from SQLAlchemy".
+
+
 def expect_order_by(value: Any) -> Any:
-    """An ORDER BY expression; a str names a label or column of the SELECT (never SQL)."""
-    if isinstance(value, str):
-        return _el.LabelReference(value, "ORDER BY")
+    """An ORDER BY expression (a column, label or expression; never a str)."""
     return expect_column_expression(value, "an ORDER BY expression")
 
 
 def expect_group_by(value: Any) -> Any:
-    """A GROUP BY expression; a str names a label or column of the SELECT (never SQL)."""
-    if isinstance(value, str):
-        return _el.LabelReference(value, "GROUP BY")
+    """A GROUP BY expression (a column, label or expression; never a str)."""
     return expect_column_expression(value, "a GROUP BY expression")
 
 

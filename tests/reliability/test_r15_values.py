@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from tests.reliability.util import rel
 from sqlweave.core import (
     Column, Integer, LargeBinary, MetaData, String, Table, Text, event, exc, insert, literal,
     select, text,
@@ -24,10 +25,11 @@ from sqlweave.core import (
 pytestmark = [pytest.mark.backend, pytest.mark.reliability]
 
 ONE_MB = "x" * 1_000_000
+SENTINEL = rel("rel_sentinel")
 
 CORPUS: list[str] = [
     "'", "''", '"', "\\", "\\'", "%", "%%", "%s", "%(x)s", "?", ":x", "$1",
-    ";DROP TABLE rel_sentinel;--", "'; DROP TABLE rel_sentinel; --", "\\'; DROP TABLE rel_sentinel; -- ",
+    f";DROP TABLE {SENTINEL};--", f"'; DROP TABLE {SENTINEL}; --", f"\\'; DROP TABLE {SENTINEL}; -- ",
     "' OR '1'='1", "/* */", "a\rb\nc\td", "nul\x00byte", "emoji \U0001F600", "lone \ud800 surrogate",
     "_under_score_", "back\\\\slash%_mix'", ONE_MB,
 ]
@@ -64,9 +66,9 @@ def captured(rel_engine: Any) -> Iterator[list[tuple[str, Any]]]:
 def tables(rel_engine: Any, db_name: str) -> Iterator[tuple[Table, Table]]:
     md = MetaData()
     big = 4_000_000 if db_name == "mysql" else None
-    sentinel = Table("rel_sentinel", md, Column("id", Integer, primary_key=True))
+    sentinel = Table(SENTINEL, md, Column("id", Integer, primary_key=True))
     # a length: LONGTEXT / LONGBLOB on MariaDB (its plain TEXT holds 64 KB); TEXT elsewhere
-    vals = Table("rel_values", md, Column("id", Integer, primary_key=True, autoincrement=False),
+    vals = Table(rel("rel_values"), md, Column("id", Integer, primary_key=True, autoincrement=False),
                  Column("s", Text(big)), Column("b", LargeBinary(big)))
     md.drop_all(rel_engine)
     md.create_all(rel_engine)
@@ -74,7 +76,7 @@ def tables(rel_engine: Any, db_name: str) -> Iterator[tuple[Table, Table]]:
         conn.execute(insert(sentinel), [{"id": 1}])
     yield sentinel, vals
     with rel_engine.connect() as conn:
-        assert conn.execute(select(sentinel.c.id)).scalars().all() == [1], "rel_sentinel damaged"
+        assert conn.execute(select(sentinel.c.id)).scalars().all() == [1], "sentinel damaged"
     md.drop_all(rel_engine)
 
 
@@ -202,7 +204,7 @@ def _ddl_default_roundtrip(engine: Any, values: list[str]) -> tuple[int, dict[st
     refused: dict[str, BaseException] = {}
     for v in values:
         md = MetaData()
-        t = Table("rel_ddl_default", md, Column("id", Integer, primary_key=True, autoincrement=False),
+        t = Table(rel("rel_ddl_default"), md, Column("id", Integer, primary_key=True, autoincrement=False),
                   Column("s", String(200), server_default=v))
         md.drop_all(engine)
         try:
@@ -261,7 +263,7 @@ def test_text_binds_hostile_values(rel_engine: Any, tables: Any) -> None:
     _, vals = tables
     with rel_engine.begin() as conn:
         for i, v in enumerate(["'; DROP TABLE rel_sentinel; --", ":x", "%s", "%(x)s"]):
-            conn.execute(text("INSERT INTO rel_values (id, s) VALUES (:id, :s)"), {"id": i, "s": v})
+            conn.execute(text(f"INSERT INTO {vals.name} (id, s) VALUES (:id, :s)"), {"id": i, "s": v})
     with rel_engine.connect() as conn:
         assert conn.execute(select(vals.c.s).order_by(vals.c.id)).scalars().all() == [
             "'; DROP TABLE rel_sentinel; --", ":x", "%s", "%(x)s"]

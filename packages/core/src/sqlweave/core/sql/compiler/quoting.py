@@ -78,7 +78,9 @@ class IdentifierPreparer:
             )
 
     def quote_schema(self, schema: str) -> str:
-        return ".".join(self.quote(part) for part in schema.split("."))
+        """Quote a schema name as one identifier (a ``.`` inside it is part of the name, as in
+        SQLAlchemy 2.0; splitting it would let a hostile name address another schema)."""
+        return self.quote(schema)
 
     #: ``execution_options(schema_translate_map=...)``: schema name → schema name to render
     schema_translate_map: dict[Any, Any] | None = None

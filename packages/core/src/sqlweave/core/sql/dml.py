@@ -101,6 +101,7 @@ class ValuesBase(UpdateBase):
     _select: Any = None
     _select_names: Sequence[Any] = ()
     _inline = False
+    _select_include_defaults = True
 
     def values(self, *args: Any, **kwargs: Any) -> Any:
         """Set column values: ``values(name="x")``, ``values({"name": "x"})``, ``values({col: expr})``,
@@ -205,6 +206,7 @@ class Insert(ValuesBase):
         new._select_names = [
             self.table.columns[n] if isinstance(n, str) else n for n in names
         ]
+        new._select_include_defaults = include_defaults
         return new
 
     def _gen_cache_key(self, binds: list[Any]) -> Any:

@@ -92,8 +92,26 @@ class DMLCompilerMixin:
         text += "INTO " + self.preparer.format_table(table)
 
         if stmt._select is not None:
-            names = ", ".join(self.preparer.quote(c.name) for c in stmt._select_names)
-            body = self.process(stmt._select, asfrom=True, **kw)
+            cols = list(stmt._select_names)
+            select = stmt._select
+            if stmt._select_include_defaults:
+                # columns with a scalar or SQL-expression default are added to the SELECT
+                extra = []
+                for c in table.columns:
+                    d = c.default
+                    if any(c is x for x in cols) or d is None or getattr(d, "is_sequence", False):
+                        continue
+                    if d.is_scalar:
+                        extra.append(elements.literal(d.arg, c.type))
+                    elif d.is_clause_element:
+                        extra.append(d.arg)
+                    else:
+                        continue  # Python callables have no per-row hook in INSERT ... SELECT
+                    cols.append(c)
+                if extra and hasattr(select, "add_columns"):
+                    select = select.add_columns(*extra)
+            names = ", ".join(self.preparer.quote(c.name) for c in cols)
+            body = self.process(select, asfrom=True, **kw)
             text += f" ({names}) {body}"
             text += self._post_values(stmt, **kw)
             if stmt._returning:

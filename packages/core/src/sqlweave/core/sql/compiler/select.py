@@ -248,6 +248,21 @@ class SelectCompilerMixin:
             text += f" AS {self.preparer.quote(element.name)} ({cols})"
         return text
 
+    def visit_values_as_union(self, element: Any, asfrom: bool = False, **kw: Any) -> str:
+        """VALUES for backends without ``AS name (columns)``: ``(SELECT ? AS a, ? AS b UNION ALL
+        SELECT ?, ?) AS name``."""
+        names = [self.preparer.quote(c.name) for c in element._column_args]
+        selects = []
+        for i, row in enumerate(r for chunk in element._data for r in chunk):
+            parts = [self.process(v, **kw) for v in row.clauses]
+            if i == 0:
+                parts = [f"{p} AS {n}" for p, n in zip(parts, names)]
+            selects.append("SELECT " + ", ".join(parts))
+        text = "(" + " UNION ALL ".join(selects) + ")"
+        if asfrom and element.name:
+            text += f" AS {self.preparer.quote(element.name)}"
+        return text
+
     def visit_scalar_select(self, element: Any, **kw: Any) -> str:
         kw.pop("asfrom", None)
         return "(" + self.process(element.element, **kw) + ")"

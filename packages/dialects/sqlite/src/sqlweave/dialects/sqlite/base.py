@@ -88,6 +88,10 @@ class _SQLiteTime(sqltypes.Time):
 
 
 class SQLiteCompiler(SQLCompiler):
+    def visit_values(self, element: Any, asfrom: bool = False, **kw: Any) -> str:
+        # SQLite has no column-name list after "(VALUES ...) AS v"
+        return self.visit_values_as_union(element, asfrom=asfrom, **kw)
+
     def visit_true(self, element: Any, **kw: Any) -> str:
         return "1"
 

@@ -12,6 +12,7 @@ import sqlite3
 from typing import Any, Callable
 
 from sqlweave.core import exc
+from sqlweave.core.engine.default import DefaultExecutionContext
 from sqlweave.dialects.sqlite.base import SQLiteDialect
 
 
@@ -27,9 +28,21 @@ class _Connection(sqlite3.Connection):
     sw_autocommit = False
 
 
+class SQLiteExecutionContext_pysqlite(DefaultExecutionContext):
+    def post_exec(self) -> None:
+        super().post_exec()
+        compiled = self.compiled
+        # sqlite3 reports rowcount -1 for DML that starts with WITH; ask SQLite itself
+        if (self._rowcount == -1 and compiled is not None and not compiled.returns_rows
+                and (compiled.isupdate or compiled.isdelete or compiled.isinsert)
+                and not self.executemany):
+            self._rowcount = self._dbapi_connection.execute("SELECT changes()").fetchone()[0]
+
+
 class SQLiteDialect_pysqlite(SQLiteDialect):
     driver = "pysqlite"
     supports_statement_cache = True
+    execution_ctx_cls = SQLiteExecutionContext_pysqlite
 
     @classmethod
     def import_dbapi(cls) -> Any:

@@ -88,6 +88,12 @@ class _SQLiteTime(sqltypes.Time):
 
 
 class SQLiteCompiler(SQLCompiler):
+    def visit_cast(self, cast: Any, **kw: Any) -> str:
+        # dates and times are stored as ISO text; CAST(.. AS DATE) would give NUMERIC affinity
+        if isinstance(cast.type, (sqltypes.Date, sqltypes.DateTime, sqltypes.Time)):
+            return f"CAST({self.process(cast.clause, **kw)} AS TEXT)"
+        return super().visit_cast(cast, **kw)
+
     def visit_values(self, element: Any, asfrom: bool = False, **kw: Any) -> str:
         # SQLite has no column-name list after "(VALUES ...) AS v"
         return self.visit_values_as_union(element, asfrom=asfrom, **kw)

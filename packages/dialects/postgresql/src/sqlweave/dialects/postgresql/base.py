@@ -106,8 +106,8 @@ class PGCompiler(OnConflictCompilerMixin, SQLCompiler):
     def _mod(self, binary: Any, **kw: Any) -> str:
         return self.process(binary.left, **kw) + " % " + self.process(binary.right, **kw)
 
-    def visit_bindparam(self, bindparam: Any, **kw: Any) -> str:
-        text = super().visit_bindparam(bindparam, **kw)
+    def visit_bindparam(self, bindparam: Any, literal_binds: bool = False, **kw: Any) -> str:
+        text = super().visit_bindparam(bindparam, literal_binds=literal_binds, **kw)
         t = bindparam.type
         if isinstance(t, sqltypes.ARRAY) and text.endswith("\x00") and pgtypes.enum_types_of(t):
             # psycopg2 sends a list as ARRAY['a', ...] (text[]); an enum[] column needs the cast
@@ -424,7 +424,7 @@ class PGDialect(DefaultDialect):
     # -- tables' companion objects: ENUM types, comments -----------------------------------------
 
     def before_create_tables(self, connection: Any, tables: list[Any], checkfirst: bool) -> None:
-        seen: set[tuple[Any, str]] = set()
+        seen: set[tuple[Any, Any]] = set()
         for t in tables:
             for col in t.columns:
                 for e in pgtypes.enum_types_of(col.type):
@@ -445,7 +445,7 @@ class PGDialect(DefaultDialect):
                     connection.execute(SetColumnComment(col))
 
     def after_drop_tables(self, connection: Any, tables: list[Any], checkfirst: bool) -> None:
-        seen: set[tuple[Any, str]] = set()
+        seen: set[tuple[Any, Any]] = set()
         for t in tables:
             for col in t.columns:
                 for e in pgtypes.enum_types_of(col.type):
@@ -454,10 +454,11 @@ class PGDialect(DefaultDialect):
                         continue
                     seen.add(key)
                     # drop only when no remaining column uses the type (ENUMs are often shared)
-                    if not self._enum_in_use(connection, e.name, key[0]):
+                    if not self._enum_in_use(connection, str(e.name), key[0]):
                         self._drop_enum(connection, e, True, schema=key[0])
 
     def _type_oid(self, connection: Any, name: str, schema: str | None) -> int | None:
+        schema = self._translate(connection, schema)
         if schema is None:
             row = connection.exec_driver_sql(
                 "SELECT t.oid FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace "
@@ -513,7 +514,17 @@ class PGDialect(DefaultDialect):
     def _get_default_schema_name(self, connection: Any) -> str:
         return str(connection.exec_driver_sql("SELECT current_schema()").scalar())
 
+    @staticmethod
+    def _translate(connection: Any, schema: str | None) -> str | None:
+        """Apply ``execution_options(schema_translate_map=...)`` to a schema name."""
+        opts = connection.get_execution_options() if hasattr(connection, "get_execution_options") else {}
+        mapping = opts.get("schema_translate_map")
+        if mapping and schema in mapping:
+            return mapping[schema]  # type: ignore[no-any-return]
+        return schema
+
     def _schema(self, connection: Any, schema: str | None) -> str:
+        schema = self._translate(connection, schema)
         if schema is not None:
             return schema
         cached = getattr(self, "default_schema_name", None)
@@ -545,6 +556,7 @@ class PGDialect(DefaultDialect):
         return self._relnames(connection, schema, ("S",))
 
     def _table_oid(self, connection: Any, table_name: str, schema: str | None) -> int | None:
+        schema = self._translate(connection, schema)
         if schema is None:
             row = connection.exec_driver_sql(
                 "SELECT c.oid FROM pg_catalog.pg_class c WHERE c.relname = %s "
@@ -742,11 +754,11 @@ def _resolve_type(fmt: str) -> sqltypes.TypeEngine:
     if name in _SIMPLE_TYPES:
         t = _SIMPLE_TYPES[name]()
     elif name == "character varying":
-        t = sqltypes.VARCHAR(*args[:1])
+        t = sqltypes.VARCHAR(args[0] if args else None)
     elif name in ("character", "char"):
-        t = sqltypes.CHAR(*args[:1])
+        t = sqltypes.CHAR(args[0] if args else None)
     elif name == "numeric":
-        t = sqltypes.NUMERIC(*args[:2])
+        t = sqltypes.NUMERIC(args[0] if args else None, args[1] if len(args) > 1 else None)
     elif name == "timestamp":
         t = pgtypes.TIMESTAMP(timezone=tz, precision=args[0] if args else None)
     elif name == "time":

@@ -310,3 +310,14 @@ def test_join_without_fk_names_tables() -> None:
 def test_unknown_column_names_table() -> None:
     with pytest.raises(AttributeError, match="nope"):
         users.c.nope
+
+
+def test_cte_follows_insert_flag() -> None:
+    class D(SQLiteDialect):
+        cte_follows_insert = True
+
+    c = select(u.id, u.name).cte("c")
+    stmt = insert(addr).from_select(["user_id", "email"], select(c.c.id, c.c.name))
+    assert stmt.compile(dialect=D()).string == (
+        "INSERT INTO addresses (user_id, email) WITH c AS \n(SELECT users.id, users.name \nFROM users) "
+        "SELECT c.id, c.name \nFROM c")

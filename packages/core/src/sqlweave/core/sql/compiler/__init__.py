@@ -26,6 +26,7 @@ from sqlweave.core.sql.compiler.select import SelectCompilerMixin
 from sqlweave.core.sql.compiler.dml import DMLCompilerMixin
 
 _MARKER = re.compile("\x00([^\x00]+)\x00")
+_CTE_SLOT = "\x01WITH\x01"
 _BIND_NAME_SANITIZE = re.compile(r"[^\w]")
 
 BIND_TEMPLATES = {
@@ -116,7 +117,13 @@ class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
         self._expanded_cache: dict[Any, Any] = {}
         text = self.process(statement, toplevel=True)
         if self.ctes:
-            text = self._render_with() + text
+            if _CTE_SLOT in text:
+                # dialects with ``cte_follows_insert``: INSERT INTO t (cols) WITH ... SELECT ...
+                text = text.replace(_CTE_SLOT, self._render_with(), 1)
+            else:
+                text = self._render_with() + text
+        else:
+            text = text.replace(_CTE_SLOT, "")
         self._marked_text = text
         self.string = self._finalize_params(text)
         self._setup_processors()

@@ -702,6 +702,16 @@ class Select(_OrderLimitMixin, SelectBase):
                 return froms[0]
         raise exc.InvalidRequestError("filter_by() needs a FROM element to look up names in")
 
+    #: loader options for ORM statements (``select(User).options(selectinload(...))``); Core
+    #: never reads them, the ORM's compile step does
+    _with_options: tuple[Any, ...] = ()
+
+    def options(self, *options: Any) -> Select:
+        """Attach ORM loader options; they do not change the SQL Core renders by itself."""
+        new = self._generate()
+        new._with_options = self._with_options + options
+        return new
+
     def having(self, *having: Any) -> Select:
         """Add HAVING criteria, joined by AND."""
         new = self._generate()

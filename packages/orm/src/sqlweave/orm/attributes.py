@@ -1,0 +1,255 @@
+"""Attribute descriptors: the class-level SQL expressions and the instance-level value access.
+
+Reading: the descriptors are *non-data* descriptors (``__get__`` only), so a loaded value found in
+the instance ``__dict__`` is returned by Python itself at the cost of a plain attribute read; only
+an unloaded or expired attribute reaches ``__get__``. Writing goes through the mapped class's
+``__setattr__`` (installed by the mapper), which records history and backrefs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlweave.core import exc as sa_exc
+from sqlweave.core.sql import operators
+from sqlweave.core.sql.elements import ColumnOperators
+from sqlweave.orm import exc as orm_exc
+from sqlweave.orm.base import MANYTOMANY, MANYTOONE, NO_VALUE, STATE_ATTR, instance_state
+
+
+class QueryableAttribute(ColumnOperators):
+    """``User.name``: a SQL expression at class level, the loaded value on instances."""
+
+    _is_relationship = False
+    __hash__ = ColumnOperators.__hash__
+
+    def __init__(self, class_: Any, key: str, prop: Any, mapper: Any) -> None:
+        self.class_ = class_
+        self.key = key
+        self.prop = prop
+        self.mapper = mapper
+        self.parent = mapper
+        self._propagate_attrs = mapper._propagate_attrs
+
+    @property
+    def property(self) -> Any:
+        return self.prop
+
+    def __set_name__(self, owner: Any, name: str) -> None:  # pragma: no cover - set by mapper
+        self.key = name
+
+    def __repr__(self) -> str:
+        return f"{self.class_.__name__}.{self.key}"
+
+    def __str__(self) -> str:
+        return f"{self.class_.__name__}.{self.key}"
+
+
+class ColumnAttribute(QueryableAttribute):
+    """A column-backed attribute; operators build SQL against the column."""
+
+    def __get__(self, obj: Any, cls: Any = None) -> Any:
+        if obj is None:
+            return self
+        # only reached when the value is not in obj.__dict__: unloaded, expired or never set
+        d = obj.__dict__
+        state = d.get(STATE_ATTR)
+        if state is None or state.key is None:
+            return None
+        key = self.key
+        if state.session_id is None:
+            raise orm_exc.DetachedInstanceError(
+                f"Instance {state._repr()} is not bound to a Session; attribute refresh operation "
+                f"cannot proceed for {self.class_.__name__}.{key}. Load the attribute before "
+                "closing the session, or use session.merge()/session.add() to reattach it."
+            )
+        sess = state.session
+        if sess is None:
+            raise orm_exc.DetachedInstanceError(f"Session of {state._repr()} is gone ({self})")
+        sess._load_unloaded(state, key)
+        return d.get(key)
+
+    def __clause_element__(self) -> Any:
+        return self.prop.columns[0]
+
+    @property
+    def expression(self) -> Any:
+        return self.prop.columns[0]
+
+    @property
+    def comparator(self) -> Any:
+        return self
+
+    @property
+    def type(self) -> Any:
+        return self.prop.columns[0].type
+
+    @property
+    def name(self) -> str:
+        return self.prop.columns[0].name  # type: ignore[no-any-return]
+
+    @property
+    def _from_objects(self) -> list[Any]:
+        return self.prop.columns[0]._from_objects  # type: ignore[no-any-return]
+
+    def operate(self, op: Any, *other: Any, **kw: Any) -> Any:
+        return self.prop.columns[0].operate(op, *other, **kw)
+
+    def reverse_operate(self, op: Any, other: Any, **kw: Any) -> Any:
+        return self.prop.columns[0].reverse_operate(op, other, **kw)
+
+    def label(self, name: str | None) -> Any:
+        return self.prop.columns[0].label(name)
+
+    def desc(self) -> Any:
+        return self.prop.columns[0].desc()
+
+    def asc(self) -> Any:
+        return self.prop.columns[0].asc()
+
+    def __getattr__(self, name: str) -> Any:
+        # any other column method (cast, collate, contains ...) comes from the column
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.prop.columns[0], name)
+
+    # -- instance writes (called by the class __setattr__) ----------------------------------------
+    def _set(self, obj: Any, value: Any) -> None:
+        d = obj.__dict__
+        state = d.get(STATE_ATTR) or instance_state(obj)
+        key = self.key
+        committed = state.committed_state
+        if key not in committed:
+            committed[key] = d.get(key, NO_VALUE)
+        d[key] = value
+        if not state.modified:
+            state._modified_event(obj)
+
+
+class RelationshipAttribute(QueryableAttribute):
+    """A relationship: lazy/eager loaded object or collection; SQL comparisons at class level."""
+
+    _is_relationship = True
+
+    def __get__(self, obj: Any, cls: Any = None) -> Any:
+        if obj is None:
+            return self
+        d = obj.__dict__
+        state = d.get(STATE_ATTR) or instance_state(obj)
+        prop = self.prop
+        if not self.mapper.configured:
+            self.mapper._check_configure()
+        if state.key is None:
+            if prop.uselist:
+                coll = d[self.key] = prop._new_collection(obj, [])
+                return coll
+            return None
+        from sqlweave.orm.strategies import lazy_load
+
+        return lazy_load(prop, state, obj, prop._lazy_mode(state))
+
+    def _set(self, obj: Any, value: Any) -> None:
+        if not self.mapper.configured:
+            self.mapper._check_configure()
+        self.prop._set(obj, value)
+
+    # -- SQL ----------------------------------------------------------------------------------
+    def __clause_element__(self) -> Any:
+        prop = self.prop
+        prop.parent._check_configure()
+        if prop.secondary is not None:
+            return prop.secondary.join(prop.mapper.local_table, prop.secondaryjoin)
+        return prop.mapper.local_table
+
+    def _join_target_hook(self, onclause: Any = None) -> tuple[Any, Any]:
+        """(right side, ON clause) for ``select(A).join(A.rel)``."""
+        prop = self.prop
+        prop.parent._check_configure()
+        if prop.secondary is not None:
+            right = prop.secondary.join(prop.mapper.local_table, prop.secondaryjoin)
+            return right, prop.primaryjoin
+        return prop.mapper.local_table, prop.primaryjoin
+
+    @property
+    def _from_objects(self) -> list[Any]:
+        return []
+
+    def operate(self, op: Any, *other: Any, **kw: Any) -> Any:
+        if op is operators.eq:
+            return self.prop._compare_to(other[0])
+        if op is operators.ne:
+            from sqlweave.core.sql.elements import not_
+
+            return not_(self.prop._compare_to(other[0]))
+        raise sa_exc.ArgumentError(f"Operator {op} is not supported on relationship {self}")
+
+    def any(self, criterion: Any = None, **kwargs: Any) -> Any:
+        """``EXISTS`` a related row (collections) matching ``criterion``."""
+        return self.prop._exists(criterion, kwargs)
+
+    def has(self, criterion: Any = None, **kwargs: Any) -> Any:
+        """``EXISTS`` the related row (many-to-one) matching ``criterion``."""
+        return self.prop._exists(criterion, kwargs)
+
+    def contains(self, other: Any, **kw: Any) -> Any:
+        return self.prop._contains(other)
+
+    def of_type(self, cls: Any) -> RelationshipAttribute:
+        return self
+
+
+def _init_kwargs(self: Any, **kwargs: Any) -> None:
+    """The default constructor of mapped classes: keyword arguments for mapped attributes."""
+    cls = type(self)
+    mapper = cls._sw_mapper
+    if not mapper.configured:
+        mapper._check_configure()
+    mapper._new_state(self)
+    attrs = mapper._attr_lookup
+    for key, value in kwargs.items():
+        if key not in attrs and not hasattr(cls, key):
+            raise TypeError(f"{key!r} is an invalid keyword argument for {cls.__name__}")
+        setattr(self, key, value)
+
+
+def _instrumented_setattr(self: Any, key: str, value: Any) -> None:
+    """``__setattr__`` of mapped classes: writes to mapped attributes go through their impl."""
+    impl = type(self)._sw_mapper._setattr_impls.get(key)
+    if impl is None:
+        object.__setattr__(self, key, value)
+    else:
+        impl(self, value)
+
+
+def _instrumented_delattr(self: Any, key: str) -> None:
+    impl = type(self)._sw_mapper._setattr_impls.get(key)
+    if impl is None:
+        object.__delattr__(self, key)
+    else:
+        impl(self, None)
+
+
+def set_committed_value(obj: Any, key: str, value: Any) -> None:
+    """Set a loaded value with no history (as if it came from the database)."""
+    state = instance_state(obj)
+    prop = state.mapper.attrs[key]
+    if getattr(prop, "uselist", False):
+        value = prop._new_collection(obj, list(value or ()))
+    obj.__dict__[key] = value
+    state.committed_state.pop(key, None)
+
+
+def flag_modified(obj: Any, key: str) -> None:
+    """Mark ``key`` as changed so the next flush writes it (for in-place mutations)."""
+    state = instance_state(obj)
+    d = obj.__dict__
+    state.committed_state.setdefault(key, NO_VALUE)
+    if key not in d:
+        raise sa_exc.InvalidRequestError(f"Can't flag attribute {key!r} modified; it is not loaded")
+    state._modified_event(obj)
+
+
+__all__ = [
+    "ColumnAttribute", "QueryableAttribute", "RelationshipAttribute", "flag_modified",
+    "set_committed_value", "MANYTOONE", "MANYTOMANY",
+]

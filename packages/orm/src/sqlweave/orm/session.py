@@ -1,0 +1,765 @@
+"""Session: identity map, unit of work and transactions (SQLAlchemy 2.0 semantics)."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any, Iterable
+
+from sqlweave.core import exc as sa_exc
+from sqlweave.core.engine.result import IteratorResult, ResultMetaData
+from sqlweave.core.sql.elements import and_, bindparam
+from sqlweave.orm import exc as orm_exc
+from sqlweave.orm.base import MAPPER_ATTR, NO_VALUE, STATE_ATTR, class_mapper, instance_state
+from sqlweave.orm.identity import IdentityMap
+from sqlweave.orm.state import _sessions, get_history
+
+_ids = itertools.count(1)
+
+
+class SessionTransaction:
+    """One level of Session transaction: the root, or a SAVEPOINT from ``begin_nested()``."""
+
+    def __init__(self, session: Session, parent: SessionTransaction | None = None, nested: bool = False) -> None:
+        self.session = session
+        self.parent = parent
+        self.nested = nested
+        self._inserted: dict[Any, Any] = {}   # state -> obj inserted in this transaction
+        self._deleted: dict[Any, Any] = {}    # state -> obj deleted in this transaction
+        self._updated: dict[Any, Any] = {}    # state -> obj updated in this transaction
+        self._conn_trans: Any = None
+        self._failed: BaseException | None = None
+        self.is_active = True
+        if nested:
+            conn = session.connection()
+            self._conn_trans = conn.begin_nested()
+
+    def __enter__(self) -> SessionTransaction:
+        return self
+
+    def __exit__(self, type_: Any, value: Any, tb: Any) -> None:
+        if not self.is_active:
+            return
+        if type_ is None:
+            self.commit()
+        else:
+            self.rollback()
+
+    def commit(self) -> None:
+        if self.nested:
+            self.session.flush()
+            self._conn_trans.commit()
+            self.is_active = False
+            parent = self.parent
+            assert parent is not None
+            parent._inserted.update(self._inserted)
+            parent._deleted.update(self._deleted)
+            parent._updated.update(self._updated)
+            self.session._trans_stack.remove(self)
+        else:
+            self.session.commit()
+
+    def rollback(self) -> None:
+        if self.nested:
+            self.session._rollback_nested(self)
+        else:
+            self.session.rollback()
+
+
+class Session:
+    """Persistence and identity for mapped objects over one connection per transaction."""
+
+    def __init__(self, bind: Any = None, *, autoflush: bool = True, expire_on_commit: bool = True,
+                 autobegin: bool = True, binds: dict[Any, Any] | None = None, info: Any = None,
+                 twophase: bool = False, query_cls: Any = None, join_transaction_mode: Any = None,
+                 close_resets_only: Any = None, n_plus_one: Any = None, **kw: Any) -> None:
+        self.bind = bind
+        self.binds = dict(binds or {})
+        if bind is None and self.binds:
+            self.bind = next(iter(self.binds.values()))
+        self.autoflush = autoflush
+        self.expire_on_commit = expire_on_commit
+        self.autobegin = autobegin
+        self.info = dict(info or {})
+        self.hash_key = next(_ids)
+        _sessions[self.hash_key] = self
+        self.identity_map = IdentityMap()
+        self._new: dict[Any, Any] = {}
+        self._deleted: dict[Any, Any] = {}
+        self._modified: set[Any] = set()
+        self._trans_stack: list[SessionTransaction] = []
+        self._conn: Any = None
+        self._root_conn_trans: Any = None
+        self._flushing = False
+        self._no_autoflush = 0
+        self._warn_n_plus_one = n_plus_one
+
+    # -- context manager --------------------------------------------------------------------
+    def __enter__(self) -> Session:
+        return self
+
+    def __exit__(self, type_: Any, value: Any, tb: Any) -> None:
+        self.close()
+
+    def __contains__(self, obj: Any) -> bool:
+        state = instance_state(obj)
+        return state.session_id == self.hash_key and not state._deleted
+
+    def __iter__(self) -> Any:
+        return iter(list(self._new.values()) + self.identity_map.values())
+
+    # -- transactions -------------------------------------------------------------------------
+    def _autobegin_t(self) -> SessionTransaction:
+        if not self._trans_stack:
+            if not self.autobegin:
+                raise sa_exc.InvalidRequestError(
+                    "Autobegin is disabled on this Session; call session.begin() first")
+            self._trans_stack.append(SessionTransaction(self))
+        root = self._trans_stack[0]
+        if root._failed is not None:
+            raise sa_exc.PendingRollbackError(
+                "This Session's transaction has been rolled back due to a previous exception during "
+                f"flush. To begin a new transaction with this Session, first issue Session.rollback(). "
+                f"Original exception was: {root._failed}", code="7s2a")
+        return self._trans_stack[-1]
+
+    def begin(self) -> SessionTransaction:
+        """Begin the root transaction explicitly (``with session.begin():`` commits on success)."""
+        if self._trans_stack:
+            raise sa_exc.InvalidRequestError(
+                "A transaction is already begun on this Session; use begin_nested() for a SAVEPOINT")
+        t = SessionTransaction(self)
+        self._trans_stack.append(t)
+        return t
+
+    def begin_nested(self) -> SessionTransaction:
+        """Start a SAVEPOINT; rolling it back restores the objects changed inside it."""
+        self._autobegin_t()
+        self.flush()
+        t = SessionTransaction(self, self._trans_stack[-1], nested=True)
+        self._trans_stack.append(t)
+        return t
+
+    def in_transaction(self) -> bool:
+        return bool(self._trans_stack)
+
+    def in_nested_transaction(self) -> bool:
+        return len(self._trans_stack) > 1
+
+    def get_transaction(self) -> SessionTransaction | None:
+        return self._trans_stack[0] if self._trans_stack else None
+
+    def get_nested_transaction(self) -> SessionTransaction | None:
+        return self._trans_stack[-1] if len(self._trans_stack) > 1 else None
+
+    def get_bind(self, mapper: Any = None, clause: Any = None, **kw: Any) -> Any:
+        if self.binds and mapper is not None:
+            cls = getattr(mapper, "class_", mapper)
+            for k, v in self.binds.items():
+                if k is cls or (isinstance(k, type) and isinstance(cls, type) and issubclass(cls, k)):
+                    return v
+        if self.bind is None:
+            raise sa_exc.InvalidRequestError("This Session is not bound to an engine or connection")
+        return self.bind
+
+    def connection(self, bind_arguments: Any = None, execution_options: Any = None) -> Any:
+        """The Connection of the current transaction (begun on first use)."""
+        self._autobegin_t()
+        if self._conn is None:
+            bind = self.get_bind()
+            if hasattr(bind, "connect") and not hasattr(bind, "begin_nested"):
+                self._conn = bind.connect()
+                self._owns_conn = True
+            elif hasattr(bind, "engine") and hasattr(bind, "begin_nested"):
+                self._conn = bind
+                self._owns_conn = False
+            else:
+                self._conn = bind.connect()
+                self._owns_conn = True
+            if not self._conn.in_transaction():
+                self._root_conn_trans = self._conn.begin()
+            else:
+                self._root_conn_trans = None
+        return self._conn
+
+    def commit(self) -> None:
+        """Flush, commit the transaction; with ``expire_on_commit`` every object is expired."""
+        if not self._trans_stack:
+            if not self.autobegin:
+                raise sa_exc.InvalidRequestError("No transaction is begun")
+            return
+        self._autobegin_t()
+        while len(self._trans_stack) > 1:
+            self._trans_stack[-1].commit()
+        self.flush()
+        root = self._trans_stack[0]
+        if self._conn is not None:
+            if self._root_conn_trans is not None:
+                self._root_conn_trans.commit()
+            elif self._conn.in_transaction():
+                self._conn.commit()
+        for state in root._deleted:
+            state.session_id = None
+            state._strong = None
+        if self.expire_on_commit:
+            for state in self.identity_map.all_states():
+                state._expire()
+        self._end_transaction()
+
+    def _end_transaction(self) -> None:
+        self._trans_stack.clear()
+        if self._conn is not None and getattr(self, "_owns_conn", True):
+            self._conn.close()
+        self._conn = None
+        self._root_conn_trans = None
+
+    def rollback(self) -> None:
+        """Roll back: pending objects are expunged, persistent ones expired, deleted ones restored."""
+        if not self._trans_stack:
+            return
+        root = self._trans_stack[0]
+        if self._conn is not None:
+            try:
+                if self._root_conn_trans is not None:
+                    self._root_conn_trans.rollback()
+                elif self._conn.in_transaction():
+                    self._conn.rollback()
+            finally:
+                self._restore_after_rollback(root)
+                self._end_transaction()
+        else:
+            self._restore_after_rollback(root)
+            self._end_transaction()
+
+    def _restore_after_rollback(self, t: SessionTransaction, all_: bool = True) -> None:
+        imap = self.identity_map
+        for state in list(t._inserted):
+            imap._remove(state)
+            state.key = None
+            state.session_id = None
+            state._deleted = False
+            state._strong = None
+            state.committed_state.clear()
+            state.modified = False
+            self._modified.discard(state)
+        for state, obj in list(t._deleted.items()):
+            state._deleted = False
+            state.session_id = self.hash_key
+            imap._add(state)
+            state._strong = None
+        for state in list(self._new):
+            state.session_id = None
+            state._strong = None
+        self._new.clear()
+        for state in list(self._deleted):
+            state._strong = None
+        self._deleted.clear()
+        if all_:
+            for state in imap.all_states():
+                state._expire()
+        else:
+            for state in list(t._updated) + list(self._modified) + list(t._deleted):
+                state._expire()
+        self._modified.clear()
+
+    def _rollback_nested(self, t: SessionTransaction) -> None:
+        while self._trans_stack and self._trans_stack[-1] is not t:
+            self._rollback_nested(self._trans_stack[-1])
+        try:
+            t._conn_trans.rollback()
+        finally:
+            t.is_active = False
+            self._restore_after_rollback(t, all_=False)
+            if t in self._trans_stack:
+                self._trans_stack.remove(t)
+            root = self._trans_stack[0] if self._trans_stack else None
+            if root is not None:
+                for st in t._inserted:
+                    root._inserted.pop(st, None)
+                for st in t._deleted:
+                    root._deleted.pop(st, None)
+
+    def close(self) -> None:
+        """Roll back any transaction and expunge everything."""
+        self.rollback() if self._trans_stack else None
+        self.expunge_all()
+
+    def reset(self) -> None:
+        self.close()
+
+    # -- object registration ------------------------------------------------------------------
+    def add(self, instance: Any, _warn: bool = True) -> None:
+        """Place an object in the session: transient → pending (cascading save-update)."""
+        state = instance_state(instance)
+        self._save_or_update_state(state, instance)
+
+    def add_all(self, instances: Iterable[Any]) -> None:
+        for obj in instances:
+            self.add(obj)
+
+    def _save_or_update_state(self, state: Any, obj: Any) -> None:
+        self._autobegin_t()
+        if state.session_id is not None and state.session_id != self.hash_key:
+            other = state.session
+            if other is not None:
+                raise sa_exc.InvalidRequestError(
+                    f"Object '{state._repr()}' is already attached to session '{other.hash_key}' "
+                    f"(this is '{self.hash_key}')")
+        if state.key is None:
+            if state.session_id is None:
+                state.session_id = self.hash_key
+                self._new[state] = obj
+        elif state.session_id is None:
+            existing = self.identity_map._dict.get(state.key)
+            if existing is not None and existing is not state and existing.obj() is not None:
+                raise sa_exc.InvalidRequestError(
+                    f"Can't attach instance {state._repr()}; another instance with key {state.key} is "
+                    "already present in this session.")
+            state.session_id = self.hash_key
+            self.identity_map._add(state)
+            if state.modified:
+                state._strong = obj
+                self._modified.add(state)
+        else:
+            return
+        self._cascade_save(state, obj)
+
+    def _cascade_save(self, state: Any, obj: Any) -> None:
+        d = obj.__dict__
+        for key in state.mapper._relationship_keys:
+            prop = state.mapper._props[key]
+            if not prop.cascade.save_update or key not in d:
+                continue
+            v = d[key]
+            if v is None:
+                continue
+            for item in (v if prop.uselist else (v,)):
+                ist = item.__dict__.get(STATE_ATTR) or instance_state(item)
+                if ist.session_id is None:
+                    self._save_or_update_state(ist, item)
+
+    def delete(self, instance: Any) -> None:
+        """Mark a persistent object for deletion at the next flush (cascading delete)."""
+        state = instance_state(instance)
+        if state.key is None:
+            raise sa_exc.InvalidRequestError(f"Instance '{state._repr()}' is not persisted")
+        self._delete_state(state, instance, set())
+
+    def _delete_state(self, state: Any, obj: Any, seen: set[int]) -> None:
+        if id(state) in seen:
+            return
+        seen.add(id(state))
+        if state.session_id is None:
+            self._save_or_update_state(state, obj)
+        if state in self._deleted or state._deleted:
+            return
+        self._deleted[state] = obj
+        state._strong = obj
+        for key in state.mapper._relationship_keys:
+            prop = state.mapper._props[key]
+            if not prop.cascade.delete:
+                continue
+            if prop.passive_deletes and key not in obj.__dict__:
+                continue
+            v = getattr(obj, key)
+            if v is None:
+                continue
+            for item in list(v if prop.uselist else (v,)):
+                ist = instance_state(item)
+                if ist.key is not None:
+                    self._delete_state(ist, item, seen)
+                elif ist in self._new:
+                    self.expunge(item)
+
+    def expunge(self, instance: Any) -> None:
+        """Remove an object from the session (cascading expunge)."""
+        state = instance_state(instance)
+        if state.session_id != self.hash_key:
+            raise sa_exc.InvalidRequestError(f"Instance {state._repr()} is not present in this Session")
+        self._expunge_state(state, instance, set())
+
+    def _expunge_state(self, state: Any, obj: Any, seen: set[int]) -> None:
+        if id(state) in seen or state.session_id != self.hash_key:
+            return
+        seen.add(id(state))
+        self._new.pop(state, None)
+        self._deleted.pop(state, None)
+        self._modified.discard(state)
+        if state.key is not None:
+            self.identity_map._remove(state)
+        state.session_id = None
+        state._strong = None
+        for key in state.mapper._relationship_keys:
+            prop = state.mapper._props[key]
+            if "expunge" in prop.cascade and key in obj.__dict__:
+                v = obj.__dict__[key]
+                for item in (v if prop.uselist else ([v] if v is not None else [])):
+                    self._expunge_state(instance_state(item), item, seen)
+
+    def expunge_all(self) -> None:
+        for state in self.identity_map.all_states():
+            state.session_id = None
+            state._strong = None
+        for state in self._new:
+            state.session_id = None
+            state._strong = None
+        self.identity_map = IdentityMap()
+        self._new.clear()
+        self._deleted.clear()
+        self._modified.clear()
+
+    # -- state views -------------------------------------------------------------------------
+    @property
+    def new(self) -> list[Any]:
+        """Pending objects."""
+        return list(self._new.values())
+
+    @property
+    def dirty(self) -> list[Any]:
+        """Persistent objects with changed attributes."""
+        return [o for o in (st.obj() for st in self._modified if st not in self._deleted) if o is not None]
+
+    @property
+    def deleted(self) -> list[Any]:
+        """Objects marked for deletion."""
+        return list(self._deleted.values())
+
+    @property
+    def no_autoflush(self) -> Any:
+        """``with session.no_autoflush:`` suspends autoflush."""
+        sess = self
+
+        class _NoAutoflush:
+            def __enter__(self) -> Session:
+                sess._no_autoflush += 1
+                return sess
+
+            def __exit__(self, *a: Any) -> None:
+                sess._no_autoflush -= 1
+
+        return _NoAutoflush()
+
+    def is_modified(self, instance: Any, include_collections: bool = True) -> bool:
+        state = instance_state(instance)
+        for key in state.committed_state:
+            prop = state.mapper._props[key]
+            if not include_collections and getattr(prop, "uselist", False):
+                continue
+            if get_history(state, key).has_changes():
+                return True
+        return False
+
+    # -- expiry and refresh ---------------------------------------------------------------------
+    def expire(self, instance: Any, attribute_names: Iterable[str] | None = None) -> None:
+        state = instance_state(instance)
+        if state.key is None:
+            raise sa_exc.InvalidRequestError(f"Instance {state._repr()} is not persistent within this Session")
+        state._expire(list(attribute_names) if attribute_names is not None else None)
+        if attribute_names is None:
+            self._modified.discard(state)
+
+    def expire_all(self) -> None:
+        for state in self.identity_map.all_states():
+            state._expire()
+        self._modified.clear()
+
+    def refresh(self, instance: Any, attribute_names: Iterable[str] | None = None,
+                with_for_update: Any = None) -> None:
+        """Reload attributes from the database now."""
+        state = instance_state(instance)
+        if state.key is None or state.session_id != self.hash_key:
+            raise sa_exc.InvalidRequestError(f"Instance '{state._repr()}' is not persistent within this Session")
+        names = list(attribute_names) if attribute_names is not None else None
+        state._expire(names)
+        if names is None:
+            self._modified.discard(state)
+        col_keys = [k for k in (names or state.mapper._load_keys) if k in state.mapper._column_keys]
+        if col_keys:
+            self._load_columns(state, col_keys, with_for_update)
+        for k in (names or []):
+            if k in state.mapper._relationship_keys:
+                getattr(instance, k)
+
+    def _load_unloaded(self, state: Any, key: str) -> None:
+        keys = set(state.expired_attributes)
+        keys.add(key)
+        self._load_columns(state, [k for k in state.mapper._column_keys if k in keys])
+
+    def _load_columns(self, state: Any, keys: list[str], with_for_update: Any = None) -> None:
+        from sqlweave.core.sql.selectable import select
+
+        mapper = state.mapper
+        if self.autoflush and not self._flushing and not self._no_autoflush:
+            self._autoflush()
+        cols = [mapper._props[k].columns[0] for k in keys]
+        crit = [c == bindparam(f"pk_{i}") for i, c in enumerate(mapper.primary_key)]
+        stmt = select(*cols).where(and_(*crit))
+        if with_for_update:
+            stmt = stmt.with_for_update(**(with_for_update if isinstance(with_for_update, dict) else {}))
+        params = {f"pk_{i}": v for i, v in enumerate(state.key[1])}
+        row = self.connection().execute(stmt, params).first()
+        if row is None:
+            raise orm_exc.ObjectDeletedError(state)
+        obj = state.obj()
+        d = obj.__dict__
+        for k, v in zip(keys, row):
+            if k not in state.committed_state:
+                d[k] = v
+            state.expired_attributes.discard(k)
+
+    # -- querying ------------------------------------------------------------------------------
+    def _autoflush(self) -> None:
+        if self._new or self._modified or self._deleted:
+            try:
+                self.flush()
+            except sa_exc.StatementError as err:
+                err.add_detail = getattr(err, "add_detail", None)  # type: ignore[attr-defined]
+                raise
+
+    def execute(self, statement: Any, params: Any = None, *, execution_options: Any = None,
+                bind_arguments: Any = None, **kw: Any) -> Any:
+        """Execute a statement; ORM selects return entities (rows of objects and columns)."""
+        attrs = getattr(statement, "_propagate_attrs", None)
+        if attrs and "compile_state_plugin" in attrs and getattr(statement, "_is_select_statement", False):
+            return self._execute_orm_select(statement, params, execution_options or {})
+        if self.autoflush and not self._flushing and not self._no_autoflush:
+            self._autoflush()
+        return self.connection().execute(statement, params, execution_options=execution_options)
+
+    def scalars(self, statement: Any, params: Any = None, **kw: Any) -> Any:
+        return self.execute(statement, params, **kw).scalars()
+
+    def scalar(self, statement: Any, params: Any = None, **kw: Any) -> Any:
+        return self.execute(statement, params, **kw).scalar()
+
+    def _compile(self, statement: Any) -> Any:
+        from sqlweave.orm.context import compile_orm_select
+
+        return compile_orm_select(statement)
+
+    def _execute_orm_select(self, statement: Any, params: Any, opts: dict[str, Any]) -> Any:
+        from sqlweave.orm.context import process_rows
+
+        if self.autoflush and not self._flushing and not self._no_autoflush:
+            self._autoflush()
+        cs = self._compile(statement)
+        conn = self.connection()
+        result = conn.execute(cs.statement, params, execution_options=opts or None)
+        rows = result.fetchall()
+        populate = bool(opts.get("populate_existing") or statement._execution_options.get("populate_existing"))
+        out = process_rows(self, cs, rows, populate)
+        md = ResultMetaData(cs.keys)
+        make = md.row_cls
+        return IteratorResult(md, [make(r) for r in out])
+
+    def _orm_objects(self, statement: Any, params: Any = None) -> list[Any]:
+        """Entities of a single-entity ORM select (used by loaders; no Result wrapper)."""
+        from sqlweave.orm.context import process_rows
+
+        if self.autoflush and not self._flushing and not self._no_autoflush:
+            self._autoflush()
+        cs = self._compile(statement)
+        rows = self.connection().execute(cs.statement, params).fetchall()
+        return [r[0] for r in process_rows(self, cs, rows)]
+
+    def _orm_rows(self, statement: Any, params: Any = None) -> list[tuple[Any, ...]]:
+        from sqlweave.orm.context import process_rows
+
+        cs = self._compile(statement)
+        rows = self.connection().execute(cs.statement, params).fetchall()
+        return process_rows(self, cs, rows)
+
+    def _note_lazy_load(self, state: Any, prop: Any) -> None:
+        """Hook for N+1 detection (see issue 8); off by default."""
+
+    def get(self, entity: Any, ident: Any, *, options: Any = None, populate_existing: bool = False,
+            with_for_update: Any = None, identity_token: Any = None, execution_options: Any = None) -> Any:
+        """The object with this primary key: from the identity map, else one SELECT."""
+        mapper = class_mapper(entity)
+        if isinstance(ident, dict):
+            ident = tuple(ident[k] for k in mapper._pk_keys)
+        elif not isinstance(ident, tuple):
+            ident = (ident,)
+        if len(ident) != len(mapper.primary_key):
+            raise sa_exc.InvalidRequestError(
+                f"Incorrect number of values in identifier formed from argument; primary key for "
+                f"{mapper.class_.__name__} has {len(mapper.primary_key)} columns, got {len(ident)}")
+        if not populate_existing and not options and with_for_update is None:
+            st = self.identity_map._dict.get((mapper.base_mapper, ident))
+            if st is not None:
+                obj = st.obj()
+                if obj is not None:
+                    if st._deleted or st in self._deleted:
+                        return None
+                    if st.expired_attributes:
+                        try:
+                            self._load_columns(st, [k for k in mapper._column_keys if k in st.expired_attributes])
+                        except orm_exc.ObjectDeletedError:
+                            return None
+                    return obj
+        return self._get_impl(mapper, ident, options, populate_existing, with_for_update)
+
+    def _get_impl(self, mapper: Any, ident: tuple[Any, ...], options: Any = None,
+                  populate_existing: bool = False, with_for_update: Any = None) -> Any:
+        from sqlweave.core.sql.selectable import select
+
+        stmt = mapper._get_stmt
+        if stmt is None:
+            crit = [c == bindparam(f"pk_{i}") for i, c in enumerate(mapper.primary_key)]
+            stmt = mapper._get_stmt = select(mapper.class_).where(and_(*crit))
+        if options:
+            stmt = stmt.options(*options)
+        if with_for_update:
+            stmt = stmt.with_for_update(**(with_for_update if isinstance(with_for_update, dict) else {}))
+        params = {f"pk_{i}": v for i, v in enumerate(ident)}
+        if populate_existing:
+            stmt = stmt.execution_options(populate_existing=True)
+            res = self._execute_orm_select(stmt, params, {"populate_existing": True})
+            row = res.first()
+            return row[0] if row is not None else None
+        objs = self._orm_objects(stmt, params)
+        return objs[0] if objs else None
+
+    def get_one(self, entity: Any, ident: Any, **kw: Any) -> Any:
+        obj = self.get(entity, ident, **kw)
+        if obj is None:
+            raise sa_exc.NoResultFound("No row was found when one was required")
+        return obj
+
+    def query(self, *entities: Any, **kw: Any) -> Any:
+        """The legacy Query API over ``select()``."""
+        from sqlweave.orm.query import Query
+
+        return Query(entities, self)
+
+    # -- merge -----------------------------------------------------------------------------------
+    def merge(self, instance: Any, *, load: bool = True, options: Any = None) -> Any:
+        """Copy the state of ``instance`` onto the persistent object with the same identity."""
+        return self._merge(instance, load, {})
+
+    def _merge(self, instance: Any, load: bool, memo: dict[int, Any]) -> Any:
+        if id(instance) in memo:
+            return memo[id(instance)]
+        state = instance_state(instance)
+        mapper = state.mapper
+        if state.session_id == self.hash_key:
+            return instance
+        d = instance.__dict__
+        pk = tuple(d.get(k) for k in mapper._pk_keys)
+        target = None
+        if None not in pk:
+            key = (mapper.base_mapper, pk)
+            target = self.identity_map.get(key)
+            if target is None and load:
+                target = self.get(mapper.class_, pk)
+            elif target is None and not load:
+                target = mapper.class_.__new__(mapper.class_)
+                tstate = mapper._new_state(target)
+                for k in mapper._column_keys:
+                    if k in d:
+                        target.__dict__[k] = d[k]
+                tstate.key = key
+                tstate.session_id = self.hash_key
+                self.identity_map._add(tstate)
+                memo[id(instance)] = target
+                return target
+        if target is None:
+            target = mapper.class_.__new__(mapper.class_)
+            mapper._new_state(target)
+            self.add(target)
+        memo[id(instance)] = target
+        for k in mapper._column_keys:
+            if k in d and (k not in target.__dict__ or target.__dict__[k] != d[k]):
+                setattr(target, k, d[k])
+        for k in mapper._relationship_keys:
+            prop = mapper._props[k]
+            if k not in d or not prop.cascade.merge:
+                continue
+            v = d[k]
+            if prop.uselist:
+                setattr(target, k, [self._merge(x, load, memo) for x in v])
+            else:
+                setattr(target, k, self._merge(v, load, memo) if v is not None else None)
+        return target
+
+    # -- flush -------------------------------------------------------------------------------------
+    def flush(self, objects: Any = None) -> None:
+        """Write pending changes to the database (inside the current transaction)."""
+        if self._flushing:
+            raise sa_exc.InvalidRequestError("Session is already flushing")
+        if not (self._new or self._modified or self._deleted):
+            return
+        t = self._autobegin_t()
+        from sqlweave.orm.unitofwork import UOWTransaction
+
+        self._flushing = True
+        try:
+            UOWTransaction(self, t).execute()
+        except BaseException as err:
+            self._flushing = False
+            self._flush_failed(err)
+            raise
+        self._flushing = False
+
+    def _flush_failed(self, err: BaseException) -> None:
+        """Roll the database transaction back; the session needs ``rollback()`` before reuse."""
+        root = self._trans_stack[0]
+        if self._conn is not None:
+            try:
+                if self._root_conn_trans is not None:
+                    self._root_conn_trans.rollback()
+                elif self._conn.in_transaction():
+                    self._conn.rollback()
+            except Exception:  # the original error is what matters
+                pass
+        root._failed = err
+
+
+class sessionmaker:  # noqa: N801 - SQLAlchemy's name
+    """A configured Session factory: ``Session = sessionmaker(engine)``; ``with Session.begin() as s:``."""
+
+    def __init__(self, bind: Any = None, *, class_: type = Session, autoflush: bool = True,
+                 expire_on_commit: bool = True, info: Any = None, **kw: Any) -> None:
+        self.class_ = class_
+        self.kw = {"bind": bind, "autoflush": autoflush, "expire_on_commit": expire_on_commit, "info": info, **kw}
+
+    def __call__(self, **local_kw: Any) -> Session:
+        return self.class_(**{**self.kw, **local_kw})  # type: ignore[no-any-return]
+
+    def begin(self) -> Any:
+        sess = self()
+
+        class _Begin:
+            def __enter__(self) -> Session:
+                sess.begin()
+                return sess
+
+            def __exit__(self, type_: Any, value: Any, tb: Any) -> None:
+                try:
+                    if type_ is None:
+                        sess.commit()
+                    else:
+                        sess.rollback()
+                finally:
+                    sess.close()
+
+        return _Begin()
+
+    def configure(self, **kw: Any) -> None:
+        self.kw.update(kw)
+
+
+def object_session(instance: Any) -> Session | None:
+    return instance_state(instance).session  # type: ignore[no-any-return]
+
+
+def make_transient(instance: Any) -> None:
+    state = instance_state(instance)
+    sess = state.session
+    if sess is not None:
+        sess._expunge_state(state, instance, set())
+    state.key = None
+    state._deleted = False
+    state.expired_attributes.clear()
+
+
+_ = (MAPPER_ATTR, NO_VALUE)

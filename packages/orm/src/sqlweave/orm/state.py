@@ -1,0 +1,277 @@
+"""InstanceState: what the ORM knows about one mapped object.
+
+States are small (slots) and created without per-attribute work. The object itself is referenced
+weakly (``obj``) so that a clean object can be garbage collected while it sits in an identity map;
+while it has pending changes the state holds it strongly (``_strong``). The state is its own weakref
+callback, so no closure is allocated per object.
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any, NamedTuple
+
+from sqlweave.orm.base import NO_VALUE, STATE_ATTR
+
+#: session id -> Session (weak), so states can find their session without a strong cycle
+_sessions: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+
+
+class History(NamedTuple):
+    """Attribute history: values added, unchanged and deleted since the last flush."""
+
+    added: list[Any]
+    unchanged: list[Any]
+    deleted: list[Any]
+
+    def has_changes(self) -> bool:
+        return bool(self.added or self.deleted)
+
+    def empty(self) -> bool:
+        return not (self.added or self.unchanged or self.deleted)
+
+    def sum(self) -> list[Any]:
+        return self.added + self.unchanged + self.deleted
+
+    def non_deleted(self) -> list[Any]:
+        return self.added + self.unchanged
+
+
+class InstanceState:
+    """ORM bookkeeping for one instance: identity, session, committed values, expiry."""
+
+    __slots__ = (
+        "class_", "mapper", "obj", "key", "session_id", "committed_state", "modified",
+        "expired_attributes", "_deleted", "_strong", "_orphan_check", "load_path", "_load_result",
+        "__weakref__",
+    )
+
+    def __init__(self, obj: Any, mapper: Any) -> None:
+        self.class_ = obj.__class__
+        self.mapper = mapper
+        self.obj = weakref.ref(obj, self)
+        self.key: Any = None
+        self.session_id: int | None = None
+        self.committed_state: dict[str, Any] = {}
+        self.modified = False
+        self.expired_attributes: set[str] = set()
+        self._deleted = False
+        self._strong: Any = None
+        self._load_result: Any = None
+
+    # weakref callback: the object was garbage collected
+    def __call__(self, ref: Any) -> None:
+        sess = _sessions.get(self.session_id) if self.session_id is not None else None
+        if sess is not None and self.key is not None:
+            sess.identity_map._gc(self)
+
+    # -- state predicates --------------------------------------------------------------------
+    @property
+    def transient(self) -> bool:
+        """Not in a session and not persisted."""
+        return self.key is None and self.session_id is None
+
+    @property
+    def pending(self) -> bool:
+        """Added to a session, not yet flushed."""
+        return self.key is None and self.session_id is not None
+
+    @property
+    def persistent(self) -> bool:
+        """In a session, with a row in the database."""
+        return self.key is not None and self.session_id is not None and not self._deleted
+
+    @property
+    def deleted(self) -> bool:
+        """Deleted in a flush; the transaction is not yet committed."""
+        return self.key is not None and self.session_id is not None and self._deleted
+
+    @property
+    def was_deleted(self) -> bool:
+        return self._deleted
+
+    @property
+    def detached(self) -> bool:
+        """Has an identity, but belongs to no session."""
+        return self.key is not None and self.session_id is None
+
+    @property
+    def has_identity(self) -> bool:
+        return self.key is not None
+
+    @property
+    def identity(self) -> tuple[Any, ...] | None:
+        return self.key[1] if self.key is not None else None
+
+    @property
+    def identity_key(self) -> Any:
+        return self.key
+
+    @property
+    def session(self) -> Any:
+        """The owning Session, or None."""
+        if self.session_id is None:
+            return None
+        return _sessions.get(self.session_id)
+
+    @property
+    def object(self) -> Any:
+        return self.obj()
+
+    @property
+    def dict(self) -> dict[str, Any]:
+        o = self.obj()
+        return o.__dict__ if o is not None else {}
+
+    @property
+    def unloaded(self) -> set[str]:
+        """Mapped attribute names with no loaded value."""
+        d = self.dict
+        return {k for k in self.mapper.attrs.keys() if k not in d}
+
+    @property
+    def attrs(self) -> _AttrsView:
+        return _AttrsView(self)
+
+    # -- changes -----------------------------------------------------------------------------
+    def _modified_event(self, obj: Any) -> None:
+        """First change since the last flush: hold the object strongly and tell the session."""
+        self.modified = True
+        if self.session_id is not None:
+            self._strong = obj
+            sess = _sessions.get(self.session_id)
+            if sess is not None and self.key is not None:
+                sess._modified.add(self)
+
+    def _commit_all(self) -> None:
+        """After a flush: current values become the committed ones."""
+        self.committed_state.clear()
+        self.modified = False
+        self._strong = None
+
+    def _expire(self, keys: Any = None) -> None:
+        """Drop loaded values so that the next access reloads them."""
+        obj = self.obj()
+        if obj is None:
+            return
+        d = obj.__dict__
+        mapper = self.mapper
+        if keys is None:
+            for key in mapper._column_keys:
+                if key in d:
+                    del d[key]
+                self.expired_attributes.add(key)
+            for key in mapper._relationship_keys:
+                d.pop(key, None)
+            self.committed_state.clear()
+            self.modified = False
+            self._strong = None
+        else:
+            for key in keys:
+                d.pop(key, None)
+                self.committed_state.pop(key, None)
+                if key in mapper._column_keys:
+                    self.expired_attributes.add(key)
+
+    def _repr(self) -> str:
+        obj = self.obj()
+        return f"<{self.class_.__name__} at 0x{id(obj):x}>"
+
+    def __repr__(self) -> str:
+        return f"<InstanceState {self._repr()} key={self.key}>"
+
+
+class AttributeState:
+    """``inspect(obj).attrs.<name>``: value, loaded value and history of one attribute."""
+
+    def __init__(self, state: InstanceState, key: str) -> None:
+        self.state = state
+        self.key = key
+
+    @property
+    def value(self) -> Any:
+        return getattr(self.state.obj(), self.key)
+
+    @property
+    def loaded_value(self) -> Any:
+        return self.state.dict.get(self.key, NO_VALUE)
+
+    @property
+    def history(self) -> History:
+        """(added, unchanged, deleted) since the last flush, without loading anything."""
+        return get_history(self.state, self.key)
+
+    def load_history(self) -> History:
+        getattr(self.state.obj(), self.key)
+        return get_history(self.state, self.key)
+
+
+class _AttrsView:
+    def __init__(self, state: InstanceState) -> None:
+        self._state = state
+
+    def __getattr__(self, key: str) -> AttributeState:
+        if key not in self._state.mapper.attrs:
+            raise AttributeError(f"{self._state.class_.__name__} has no mapped attribute {key!r}")
+        return AttributeState(self._state, key)
+
+    def __getitem__(self, key: str) -> AttributeState:
+        return self.__getattr__(key)
+
+    def keys(self) -> list[str]:
+        return list(self._state.mapper.attrs.keys())
+
+    def __iter__(self) -> Any:
+        return iter(AttributeState(self._state, k) for k in self.keys())
+
+
+def get_history(state: InstanceState, key: str) -> History:
+    """The History of ``key`` on ``state``."""
+    d = state.dict
+    prop = state.mapper.attrs[key]
+    current = d.get(key, NO_VALUE)
+    if getattr(prop, "uselist", False):
+        cur = list(current) if current is not NO_VALUE else []
+        if key in state.committed_state:
+            orig = state.committed_state[key]
+            orig = list(orig) if orig is not NO_VALUE and orig is not None else []
+            orig_ids = {id(o) for o in orig}
+            cur_ids = {id(o) for o in cur}
+            return History(
+                [o for o in cur if id(o) not in orig_ids],
+                [o for o in cur if id(o) in orig_ids],
+                [o for o in orig if id(o) not in cur_ids],
+            )
+        if state.key is None:
+            return History(cur, [], [])
+        return History([], cur, [])
+    if key in state.committed_state:
+        orig = state.committed_state[key]
+        if current is NO_VALUE:
+            return History([], [], [] if orig is NO_VALUE else [orig])
+        if orig is NO_VALUE:
+            return History([current], [], [])
+        if _same(orig, current, prop):
+            return History([], [current], [])
+        return History([current], [], [] if orig is None and state.key is None else [orig])
+    if current is NO_VALUE:
+        return History([], [], [])
+    if state.key is None:
+        return History([current], [], [])
+    return History([], [current], [])
+
+
+def _same(a: Any, b: Any, prop: Any) -> bool:
+    if getattr(prop, "_is_relationship", False):
+        return a is b
+    try:
+        return bool(a == b) and type(a) is type(b)
+    except Exception:  # incomparable values count as changed
+        return False
+
+
+def is_instance_state(obj: Any) -> bool:
+    return isinstance(obj, InstanceState)
+
+
+STATE_KEY = STATE_ATTR

@@ -1,0 +1,670 @@
+"""The unit of work: order a flush by the mapper dependency graph and emit batched DML.
+
+Saves run parents before children (topological order of mappers over relationships and table
+foreign keys), rows of a self-referential mapper are inserted in waves (parents first), many-to-many
+association rows are written after both ends exist, and deletes run children first. INSERTs and
+UPDATEs are grouped by (table, column set) into executemany calls; objects whose primary key the
+database generates are inserted with RETURNING in one batch where the dialect supports it, otherwise
+one row at a time so that each object gets its own key.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from sqlweave.core import exc as sa_exc
+from sqlweave.core.sql.dml import delete, insert, update
+from sqlweave.core.sql.elements import and_, bindparam
+from sqlweave.orm import exc as orm_exc
+from sqlweave.orm.base import MANYTOMANY, MANYTOONE, NO_VALUE, ONETOMANY, STATE_ATTR, instance_state
+
+
+class _Ctx:
+    """The minimal execution context handed to Python default callables at flush time."""
+
+    def __init__(self, params: dict[str, Any]) -> None:
+        self.current_parameters = params
+
+    def get_current_parameters(self, isolate_multiinsert_groups: bool = True) -> dict[str, Any]:
+        return self.current_parameters
+
+
+class UOWTransaction:
+    """One flush."""
+
+    def __init__(self, session: Any, trans: Any) -> None:
+        self.session = session
+        self.trans = trans
+        self.conn = session.connection()
+        self.dialect = self.conn.dialect
+        self.inserted: list[Any] = []
+        self.updated: list[Any] = []
+
+    # -- entry point -------------------------------------------------------------------------------
+    def execute(self) -> None:
+        sess = self.session
+        self._cascades()
+        new_states = [s for s in sess._new if s not in sess._deleted]
+        dirty = [s for s in sess._modified if s.key is not None and s not in sess._deleted]
+        deleted = list(sess._deleted)
+        mappers: list[Any] = []
+        for s in new_states + dirty + deleted:
+            if s.mapper not in mappers:
+                mappers.append(s.mapper)
+        for s in new_states + dirty:
+            for key in s.mapper._relationship_keys:
+                prop = s.mapper._props[key]
+                if prop.direction == ONETOMANY and prop.mapper not in mappers and not prop.viewonly:
+                    mappers.append(prop.mapper)
+        order = _sort_mappers(mappers)
+        parents_by_child = self._collection_parents(new_states + dirty + deleted)
+        # saves, parents first
+        for m in order:
+            ins = [s for s in new_states if s.mapper is m]
+            self._sync_children_of(m, parents_by_child)
+            for s in ins:
+                self._sync_many_to_one(s)
+            if ins:
+                self._insert(m, ins, parents_by_child)
+            upd = [s for s in sess._modified if s.mapper is m and s.key is not None
+                   and s not in sess._deleted and s not in self.inserted_set()]
+            for s in upd:
+                self._sync_many_to_one(s)
+            if upd:
+                self._update(m, upd)
+        self._many_to_many(new_states + dirty, deleted)
+        for m in reversed(order):
+            dels = [s for s in deleted if s.mapper is m]
+            if dels:
+                self._delete(m, dels)
+        self._finish(deleted)
+
+    def inserted_set(self) -> set[Any]:
+        s = self.__dict__.get("_ins_set")
+        if s is None or len(s) != len(self.inserted):
+            s = self.__dict__["_ins_set"] = set(self.inserted)
+        return s
+
+    # -- cascades and orphans ------------------------------------------------------------------------
+    def _cascades(self) -> None:
+        sess = self.session
+        seen: set[int] = set()
+        work = list(sess._new) + list(sess._modified)
+        while work:
+            state = work.pop()
+            if id(state) in seen:
+                continue
+            seen.add(id(state))
+            obj = state.obj()
+            if obj is None:
+                continue
+            d = obj.__dict__
+            for key in state.mapper._relationship_keys:
+                prop = state.mapper._props[key]
+                if prop.viewonly:
+                    continue
+                if prop.cascade.save_update and key in d and d[key] is not None:
+                    for item in (d[key] if prop.uselist else (d[key],)):
+                        ist = item.__dict__.get(STATE_ATTR) or instance_state(item)
+                        if ist.session_id is None:
+                            sess._save_or_update_state(ist, item)
+                            work.append(ist)
+                if prop.cascade.delete_orphan and key in state.committed_state and state.key is not None:
+                    old = state.committed_state[key]
+                    old_items = list(old) if prop.uselist and old not in (None, NO_VALUE) else (
+                        [old] if old not in (None, NO_VALUE) else [])
+                    cur = d.get(key)
+                    cur_ids = {id(x) for x in (cur if prop.uselist else [cur])} if cur is not None else set()
+                    for item in old_items:
+                        if id(item) in cur_ids:
+                            continue
+                        if self._has_other_parent(prop, item):
+                            continue
+                        ist = instance_state(item)
+                        if ist.key is not None:
+                            sess._delete_state(ist, item, set())
+                        elif ist in sess._new:
+                            sess.expunge(item)
+        # pending objects removed from their only parent with delete-orphan
+        for state in list(sess._new):
+            obj = state.obj()
+            if obj is None:
+                continue
+        # parents being deleted: null out children's foreign keys (no delete cascade)
+        for state in list(sess._deleted):
+            obj = state.obj()
+            for key in state.mapper._relationship_keys:
+                prop = state.mapper._props[key]
+                if prop.viewonly or prop.direction != ONETOMANY or prop.cascade.delete:
+                    continue
+                if prop.passive_deletes and key not in obj.__dict__:
+                    continue
+                with sess.no_autoflush:
+                    v = getattr(obj, key) if key in obj.__dict__ or not prop.passive_deletes else None
+                for child in (v if prop.uselist else ([v] if v is not None else [])) if v is not None else []:
+                    cst = instance_state(child)
+                    if cst in sess._deleted:
+                        continue
+                    cd = child.__dict__
+                    for src, dest in prop.synchronize_pairs:
+                        ck = prop.mapper._column_to_key[dest]
+                        if cd.get(ck) == obj.__dict__.get(state.mapper._column_to_key[src]):
+                            _set_fk(cst, child, ck, None)
+
+    def _has_other_parent(self, prop: Any, item: Any) -> bool:
+        bp = prop.back_prop
+        if bp is not None and not bp.uselist:
+            v = item.__dict__.get(bp.key, NO_VALUE)
+            return v is not None and v is not NO_VALUE
+        return False
+
+    # -- foreign key synchronisation ------------------------------------------------------------------
+    def _collection_parents(self, states: list[Any]) -> dict[Any, list[tuple[Any, Any, list[Any], list[Any]]]]:
+        """child mapper -> [(prop, parent_state, added children, removed children)] for one-to-many."""
+        out: dict[Any, list[Any]] = {}
+        from sqlweave.orm.state import get_history
+
+        for state in states:
+            obj = state.obj()
+            if obj is None:
+                continue
+            d = obj.__dict__
+            for key in state.mapper._relationship_keys:
+                prop = state.mapper._props[key]
+                if prop.direction != ONETOMANY or prop.viewonly:
+                    continue
+                if key not in state.committed_state and not (state.key is None and key in d):
+                    continue
+                h = get_history(state, key)
+                added = [x for x in h.added if x is not None]
+                removed = [x for x in h.deleted if x is not None]
+                if added or removed:
+                    out.setdefault(prop.mapper, []).append((prop, state, added, removed))
+        return out
+
+    def _sync_children_of(self, child_mapper: Any, parents_by_child: dict[Any, Any]) -> None:
+        for prop, pstate, added, removed in parents_by_child.get(child_mapper, ()):
+            pobj = pstate.obj()
+            pd = pobj.__dict__
+            pm = pstate.mapper
+            for child in removed:
+                cst = instance_state(child)
+                if cst in self.session._deleted or cst._deleted:
+                    continue
+                cd = child.__dict__
+                for src, dest in prop.synchronize_pairs:
+                    ck = prop.mapper._column_to_key[dest]
+                    if cd.get(ck) == pd.get(pm._column_to_key[src]) and not _attached_elsewhere(prop, child, pobj):
+                        _set_fk(cst, child, ck, None)
+            for child in added:
+                cst = instance_state(child)
+                for src, dest in prop.synchronize_pairs:
+                    ck = prop.mapper._column_to_key[dest]
+                    v = pd.get(pm._column_to_key[src])
+                    if v is not None:
+                        _set_fk(cst, child, ck, v)
+
+    def _sync_many_to_one(self, state: Any) -> None:
+        obj = state.obj()
+        d = obj.__dict__
+        mapper = state.mapper
+        for key in mapper._relationship_keys:
+            prop = mapper._props[key]
+            if prop.direction != MANYTOONE or prop.viewonly:
+                continue
+            if key not in state.committed_state and not (state.key is None and key in d):
+                continue
+            parent = d.get(key)
+            tm = prop.mapper
+            for src, dest in prop.synchronize_pairs:
+                ck = mapper._column_to_key[dest]
+                if parent is None:
+                    if state.committed_state.get(key, NO_VALUE) not in (None, NO_VALUE) or state.key is None:
+                        if state.key is None and ck in d and key not in state.committed_state:
+                            continue
+                        _set_fk(state, obj, ck, None)
+                else:
+                    _set_fk(state, obj, ck, parent.__dict__.get(tm._column_to_key[src]))
+
+    # -- INSERT ---------------------------------------------------------------------------------------------
+    def _insert(self, mapper: Any, states: list[Any], parents_by_child: dict[Any, Any]) -> None:
+        waves = self._self_ref_waves(mapper, states)
+        for wave in waves:
+            if len(waves) > 1:
+                self._sync_children_of(mapper, parents_by_child)
+                for s in wave:
+                    self._sync_many_to_one(s)
+            self._insert_batch(mapper, wave)
+
+    def _self_ref_waves(self, mapper: Any, states: list[Any]) -> list[list[Any]]:
+        self_props = [mapper._props[k] for k in mapper._relationship_keys
+                      if mapper._props[k].mapper is mapper and mapper._props[k].direction != MANYTOMANY
+                      and not mapper._props[k].viewonly]
+        if not self_props:
+            return [states]
+        pending = set(states)
+        deps: dict[Any, set[Any]] = {s: set() for s in states}
+        for s in states:
+            d = s.obj().__dict__
+            for prop in self_props:
+                v = d.get(prop.key)
+                if v is None:
+                    continue
+                if prop.direction == MANYTOONE:
+                    pst = instance_state(v)
+                    if pst in pending and pst is not s:
+                        deps[s].add(pst)
+                else:
+                    for child in v:
+                        cst = instance_state(child)
+                        if cst in pending and cst is not s:
+                            deps[cst].add(s)
+        waves = []
+        done: set[Any] = set()
+        remaining = list(states)
+        while remaining:
+            wave = [s for s in remaining if deps[s] <= done]
+            if not wave:
+                raise orm_exc.FlushError(f"Cycle among pending {mapper.class_.__name__} objects; "
+                                         "post_update is not supported yet")
+            waves.append(wave)
+            done.update(wave)
+            remaining = [s for s in remaining if s not in done]
+        return waves
+
+    def _insert_batch(self, mapper: Any, states: list[Any]) -> None:
+        table = mapper.local_table
+        autoinc = table._autoincrement_column if hasattr(table, "_autoincrement_column") else None
+        props = mapper._props
+        vcol = mapper.version_id_col
+        groups: dict[tuple[Any, ...], list[tuple[Any, dict[str, Any]]]] = {}
+        for state in states:
+            obj = state.obj()
+            d = obj.__dict__
+            params: dict[str, Any] = {}
+            for key in mapper._column_keys:
+                col = props[key].columns[0]
+                if col.table is not table:
+                    continue
+                if key in d:
+                    v = d[key]
+                    if v is None and (col is autoinc or col.server_default is not None or col.default is not None):
+                        continue
+                    params[col.key] = v
+                elif vcol is not None and col is vcol:
+                    v = mapper.version_id_generator(None)
+                    d[key] = v
+                    params[col.key] = v
+                elif col.default is not None and not getattr(col.default, "is_sequence", False):
+                    dflt = col.default
+                    if dflt.is_scalar:
+                        v = dflt.arg
+                    elif dflt.is_callable:
+                        v = dflt.arg(_Ctx(params))
+                    else:
+                        continue
+                    d[key] = v
+                    params[col.key] = v
+            sig = tuple(params)
+            groups.setdefault(sig, []).append((state, params))
+        conn = self.conn
+        pk_cols = list(mapper.primary_key)
+        for sig, items in groups.items():
+            missing_pk = [c for c in pk_cols if c.key not in sig]
+            stmt = insert(table)
+            if not missing_pk:
+                conn.execute(stmt, [p for _, p in items]) if len(items) > 1 else conn.execute(stmt, items[0][1])
+            elif len(items) > 1 and self.dialect.insert_executemany_returning and self.dialect.insert_returning \
+                    and getattr(self.dialect, "insert_executemany_returning_sort_by_parameter_order", False):
+                res = conn.execute(stmt.returning(*pk_cols, sort_by_parameter_order=True), [p for _, p in items])
+                for (state, _), row in zip(items, res.all()):
+                    d = state.obj().__dict__
+                    for c, v in zip(pk_cols, row):
+                        d[mapper._column_to_key[c]] = v
+            else:
+                for state, params in items:
+                    res = conn.execute(stmt, params)
+                    pk = res.inserted_primary_key
+                    d = state.obj().__dict__
+                    for c, v in zip(pk_cols, pk):
+                        k = mapper._column_to_key[c]
+                        if d.get(k) is None:
+                            d[k] = v
+            for state, params in items:
+                self._post_insert(mapper, state, params)
+
+    def _post_insert(self, mapper: Any, state: Any, params: dict[str, Any]) -> None:
+        obj = state.obj()
+        d = obj.__dict__
+        for key in mapper._column_keys:
+            col = mapper._props[key].columns[0]
+            if col.key not in params and key not in d:
+                if col.server_default is not None or col.default is not None or col.primary_key:
+                    state.expired_attributes.add(key)
+                else:
+                    d[key] = None
+            elif col.key not in params and d.get(key) is None and col.server_default is not None:
+                d.pop(key, None)
+                state.expired_attributes.add(key)
+        key = mapper._identity_key_from_state(state)
+        if None in key[1]:
+            raise orm_exc.FlushError(
+                f"Instance {state._repr()} has a NULL identity key after INSERT; check that the "
+                "primary key is generated by the database or assigned before flush")
+        imap = self.session.identity_map
+        existing = imap._dict.get(key)
+        if existing is not None and existing is not state and existing.obj() is not None:
+            raise orm_exc.FlushError(
+                f"New instance {state._repr()} with identity key {key} conflicts with persistent "
+                f"instance {existing._repr()}")
+        state.key = key
+        imap._add(state)
+        self.session._new.pop(state, None)
+        for t in self.session._trans_stack:
+            t._inserted[state] = obj
+        self.inserted.append(state)
+
+    # -- UPDATE ----------------------------------------------------------------------------------------------
+    def _update(self, mapper: Any, states: list[Any]) -> None:
+        table = mapper.local_table
+        props = mapper._props
+        vcol = mapper.version_id_col
+        vkey = mapper._column_to_key[vcol] if vcol is not None else None
+        groups: dict[tuple[Any, ...], list[tuple[Any, dict[str, Any]]]] = {}
+        for state in states:
+            obj = state.obj()
+            if obj is None:
+                continue
+            d = obj.__dict__
+            committed = state.committed_state
+            params: dict[str, Any] = {}
+            for key in committed:
+                prop = props.get(key)
+                if prop is None or not prop._is_column:
+                    continue
+                col = prop.columns[0]
+                if col.table is not table or key not in d:
+                    continue
+                old = committed[key]
+                new = d[key]
+                if old is not NO_VALUE:
+                    try:
+                        same = bool(old == new) and type(old) is type(new)
+                    except Exception:  # incomparable: write it
+                        same = False
+                    if same:
+                        continue
+                params[col.key] = new
+            if not params:
+                continue
+            for i, c in enumerate(mapper.primary_key):
+                k = mapper._column_to_key[c]
+                old = committed.get(k, NO_VALUE)
+                params[f"pk_{i}"] = old if old is not NO_VALUE else d.get(k)
+            if vcol is not None:
+                cur = d.get(vkey) if vkey not in committed else committed[vkey]
+                if cur is NO_VALUE:
+                    cur = d.get(vkey)
+                params["ver_old"] = cur
+                newv = mapper.version_id_generator(cur)
+                d[vkey] = newv
+                params[vcol.key] = newv
+            sig = tuple(sorted(params))
+            groups.setdefault(sig, []).append((state, params))
+        conn = self.conn
+        sane_multi = self.dialect.supports_sane_multi_rowcount
+        for sig, items in groups.items():
+            crit = [c == bindparam(f"pk_{i}") for i, c in enumerate(mapper.primary_key)]
+            if vcol is not None:
+                crit.append(vcol == bindparam("ver_old"))
+            stmt = update(table).where(and_(*crit))
+            if len(items) > 1 and sane_multi:
+                res = conn.execute(stmt, [p for _, p in items])
+                self._check_rowcount(res.rowcount, len(items), "UPDATE", table, vcol is not None, True)
+            else:
+                for _, p in items:
+                    res = conn.execute(stmt, p)
+                    self._check_rowcount(res.rowcount, 1, "UPDATE", table, vcol is not None, True)
+            for state, p in items:
+                obj = state.obj()
+                d = obj.__dict__
+                for c in table.columns:
+                    if c.key not in p and (c.onupdate is not None or c.server_onupdate is not None):
+                        k = mapper._column_to_key.get(c)
+                        if k is not None:
+                            d.pop(k, None)
+                            state.expired_attributes.add(k)
+                new_key = mapper._identity_key_from_state(state)
+                if new_key != state.key:
+                    self.session.identity_map._remove(state)
+                    state.key = new_key
+                    self.session.identity_map._add(state)
+                for t in self.session._trans_stack:
+                    t._updated[state] = obj
+                self.updated.append(state)
+
+    def _check_rowcount(self, got: int, expected: int, verb: str, table: Any, versioned: bool, strict: bool) -> None:
+        if got == -1 or got == expected:
+            return
+        msg = (f"{verb} statement on table '{table.name}' expected to "
+               f"{'update' if verb == 'UPDATE' else 'delete'} {expected} row(s); {got} were matched.")
+        if verb == "DELETE" and not versioned:
+            warnings.warn(msg, sa_exc.SAWarning, stacklevel=4)
+            return
+        raise orm_exc.StaleDataError(msg)
+
+    # -- many-to-many ----------------------------------------------------------------------------------------
+    def _many_to_many(self, states: list[Any], deleted: list[Any]) -> None:
+        from sqlweave.orm.state import get_history
+
+        inserts: dict[Any, dict[tuple[Any, ...], dict[str, Any]]] = {}
+        deletes: dict[Any, dict[tuple[Any, ...], dict[str, Any]]] = {}
+        deleted_set = set(deleted)
+        for state in states:
+            obj = state.obj()
+            if obj is None:
+                continue
+            d = obj.__dict__
+            for key in state.mapper._relationship_keys:
+                prop = state.mapper._props[key]
+                if prop.direction != MANYTOMANY or prop.viewonly:
+                    continue
+                if key not in state.committed_state and not (key in d and state in self.inserted_set()):
+                    continue
+                h = get_history(state, key)
+                for item in h.added:
+                    row = _m2m_row(prop, obj, item)
+                    inserts.setdefault(prop.secondary, {})[tuple(sorted(row.items()))] = row
+                for item in h.deleted:
+                    if instance_state(item) in deleted_set:
+                        continue
+                    row = _m2m_row(prop, obj, item)
+                    deletes.setdefault(prop.secondary, {})[tuple(sorted(row.items()))] = row
+        conn = self.conn
+        for sec, rows in deletes.items():
+            rs = list(rows.values())
+            cols = list(rs[0])
+            stmt = delete(sec).where(and_(*[sec.c[c] == bindparam(f"m_{c}") for c in cols]))
+            conn.execute(stmt, [{f"m_{k}": v for k, v in r.items()} for r in rs])
+        # rows of deleted objects go before the objects themselves
+        for state in deleted:
+            obj = state.obj()
+            for key in state.mapper._relationship_keys:
+                prop = state.mapper._props[key]
+                if prop.direction != MANYTOMANY or prop.viewonly:
+                    continue
+                sec = prop.secondary
+                crit = [s == obj.__dict__.get(state.mapper._column_to_key[p]) for p, s in prop.local_pairs]
+                conn.execute(delete(sec).where(and_(*crit)))
+        for sec, rows in inserts.items():
+            rs = list(rows.values())
+            conn.execute(insert(sec), rs) if len(rs) > 1 else conn.execute(insert(sec), rs[0])
+
+    # -- DELETE ----------------------------------------------------------------------------------------------
+    def _delete(self, mapper: Any, states: list[Any]) -> None:
+        table = mapper.local_table
+        vcol = mapper.version_id_col
+        waves = self._delete_waves(mapper, states)
+        conn = self.conn
+        for wave in waves:
+            params = []
+            for state in wave:
+                d = state.obj().__dict__
+                p = {f"pk_{i}": (state.key[1][i]) for i in range(len(mapper.primary_key))}
+                if vcol is not None:
+                    vk = mapper._column_to_key[vcol]
+                    p["ver_old"] = state.committed_state.get(vk, d.get(vk)) if vk in d or vk in state.committed_state else None
+                    if p["ver_old"] is NO_VALUE or p["ver_old"] is None:
+                        p["ver_old"] = getattr(state.obj(), vk)
+                params.append(p)
+            crit = [c == bindparam(f"pk_{i}") for i, c in enumerate(mapper.primary_key)]
+            if vcol is not None:
+                crit.append(vcol == bindparam("ver_old"))
+            stmt = delete(table).where(and_(*crit))
+            if len(params) > 1 and self.dialect.supports_sane_multi_rowcount:
+                res = conn.execute(stmt, params)
+                self._check_rowcount(res.rowcount, len(params), "DELETE", table, vcol is not None, False)
+            else:
+                for p in params:
+                    res = conn.execute(stmt, p)
+                    self._check_rowcount(res.rowcount, 1, "DELETE", table, vcol is not None, False)
+
+    def _delete_waves(self, mapper: Any, states: list[Any]) -> list[list[Any]]:
+        self_m2o = [mapper._props[k] for k in mapper._relationship_keys
+                    if mapper._props[k].mapper is mapper and mapper._props[k].direction == MANYTOONE]
+        self_o2m = [mapper._props[k] for k in mapper._relationship_keys
+                    if mapper._props[k].mapper is mapper and mapper._props[k].direction == ONETOMANY]
+        if not (self_m2o or self_o2m):
+            return [states]
+        pending = set(states)
+        # parent -> must wait for its children
+        waits: dict[Any, set[Any]] = {s: set() for s in states}
+        for s in states:
+            d = s.obj().__dict__
+            for prop in self_o2m:
+                for child in (d.get(prop.key) or ()):
+                    cst = instance_state(child)
+                    if cst in pending and cst is not s:
+                        waits[s].add(cst)
+            for prop in self_m2o:
+                parent = d.get(prop.key)
+                if parent is None:
+                    # fall back to the foreign key value
+                    fk_vals = tuple(d.get(mapper._column_to_key[dest]) for _, dest in prop.synchronize_pairs)
+                    for other in states:
+                        if other.key[1] == fk_vals and other is not s:
+                            waits[other].add(s)
+                    continue
+                pst = instance_state(parent)
+                if pst in pending and pst is not s:
+                    waits[pst].add(s)
+        waves = []
+        done: set[Any] = set()
+        remaining = list(states)
+        while remaining:
+            wave = [s for s in remaining if waits[s] <= done]
+            if not wave:
+                wave = remaining
+            waves.append(wave)
+            done.update(wave)
+            remaining = [s for s in remaining if s not in done]
+        return waves
+
+    # -- bookkeeping ----------------------------------------------------------------------------------------
+    def _finish(self, deleted: list[Any]) -> None:
+        sess = self.session
+        for state in self.inserted + self.updated:
+            state._commit_all()
+            sess._modified.discard(state)
+        for state in list(sess._modified):
+            if state.key is not None and state not in sess._deleted:
+                state._commit_all()
+        sess._modified.clear()
+        for state in deleted:
+            obj = state.obj()
+            state._deleted = True
+            state.committed_state.clear()
+            state.modified = False
+            sess.identity_map._remove(state)
+            sess._deleted.pop(state, None)
+            for t in sess._trans_stack:
+                t._deleted[state] = obj
+
+
+def _attached_elsewhere(prop: Any, child: Any, parent: Any) -> bool:
+    bp = prop.back_prop
+    if bp is not None and not bp.uselist:
+        v = child.__dict__.get(bp.key, NO_VALUE)
+        return v is not NO_VALUE and v is not None and v is not parent
+    return False
+
+
+def _set_fk(state: Any, obj: Any, key: str, value: Any) -> None:
+    d = obj.__dict__
+    if key in d and d[key] == value and type(d[key]) is type(value):
+        return
+    if key not in state.committed_state:
+        state.committed_state[key] = d.get(key, NO_VALUE)
+    d[key] = value
+    state.expired_attributes.discard(key)
+    if state.key is not None:
+        state.modified = True
+        state._strong = obj
+        sess = state.session
+        if sess is not None:
+            sess._modified.add(state)
+
+
+def _m2m_row(prop: Any, parent: Any, child: Any) -> dict[str, Any]:
+    pm = prop.parent
+    tm = prop.mapper
+    row = {}
+    for p, s in prop.local_pairs:
+        row[s.key] = parent.__dict__.get(pm._column_to_key[p])
+    for t, s in prop.remote_pairs:
+        row[s.key] = child.__dict__.get(tm._column_to_key[t])
+    return row
+
+
+def _sort_mappers(mappers: list[Any]) -> list[Any]:
+    """Parents before children (relationships and table foreign keys); stable otherwise."""
+    index = {m: i for i, m in enumerate(mappers)}
+    deps: dict[Any, set[Any]] = {m: set() for m in mappers}
+    tables = {m.local_table: m for m in mappers}
+    for m in mappers:
+        for key in m._relationship_keys:
+            prop = m._props[key]
+            other = prop.mapper
+            if other is m or other not in index or prop.viewonly:
+                continue
+            if prop.direction == MANYTOONE:
+                deps[m].add(other)
+            elif prop.direction == ONETOMANY:
+                deps[other].add(m)
+        for col in m.local_table.columns:
+            for fk in col.foreign_keys:
+                try:
+                    t = fk.column.table
+                except Exception:  # unresolvable FK: not part of the ordering
+                    continue
+                om = tables.get(t)
+                if om is not None and om is not m:
+                    deps[m].add(om)
+    out: list[Any] = []
+    done: set[Any] = set()
+    visiting: set[Any] = set()
+
+    def visit(m: Any) -> None:
+        if m in done or m in visiting:
+            return
+        visiting.add(m)
+        for dep in sorted(deps[m], key=lambda x: index[x]):
+            visit(dep)
+        visiting.discard(m)
+        done.add(m)
+        out.append(m)
+
+    for m in mappers:
+        visit(m)
+    return out

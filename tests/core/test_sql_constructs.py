@@ -358,3 +358,13 @@ def test_hostile_values_travel_as_parameters(conn: Any) -> None:
     assert conn.scalar(select(scratch.c.note).where(scratch.c.id == 2)) == "O'Brien"
     conn.execute(delete(scratch).where(scratch.c.name == evil[0]))
     assert conn.scalar(select(func.count()).select_from(users)) == 4
+
+
+def test_values_in_any_keyword_order(conn: Any) -> None:
+    # values are matched to columns by key, not by the order they were given in
+    for i in range(2):  # the second statement hits the compiled cache
+        conn.execute(insert(scratch).values(note="n" + str(i), age=i, name="x" + str(i), id=10 + i))
+    conn.execute(insert(scratch).values([{"age": 5, "id": 20, "name": "m"}, {"name": "k", "id": 21, "age": 6}]))
+    conn.execute(update(scratch).values(note="u", age=99).where(scratch.c.id == 21))
+    assert rows(conn, select(scratch.c.id, scratch.c.name, scratch.c.age, scratch.c.note).order_by(scratch.c.id)) == [
+        (10, "x0", 0, "n0"), (11, "x1", 1, "n1"), (20, "m", 5, "srv"), (21, "k", 99, "u")]

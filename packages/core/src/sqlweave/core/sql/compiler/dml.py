@@ -39,10 +39,15 @@ class DMLCompilerMixin:
 
     # -- helpers ----------------------------------------------------------------------------------
 
-    def _marker_positions(self) -> list[int]:
-        return [i for i, b in enumerate(self._extracted) if not isinstance(b, elements.BindParameter)]
+    def _marker_positions(self) -> Any:
+        """Cache-key positions of the plain values given to ``.values()``, by column key.
 
-    def _render_value(self, col: Any, value: Any, markers: list[int], **kw: Any) -> str:
+        The values were collected in the order the user gave them; the compiler renders them in
+        table-column order, so each value is found by its key (and row), never by position."""
+        positions = [i for i, b in enumerate(self._extracted) if not isinstance(b, elements.BindParameter)]
+        return _KeyedMarkers(getattr(self, "statement", None), positions)
+
+    def _render_value(self, col: Any, value: Any, markers: Any, **kw: Any) -> str:
         if isinstance(value, elements.ClauseElement):
             if isinstance(value, elements.BindParameter):
                 return self.process(value, **kw)
@@ -50,7 +55,7 @@ class DMLCompilerMixin:
         ce = getattr(value, "__clause_element__", None)
         if ce is not None:
             return self.process(ce().self_group(), **kw)
-        marker = markers.pop(0) if markers else None
+        marker = markers.take(col.key) if isinstance(markers, _KeyedMarkers) else (markers.pop(0) if markers else None)
         return self._bind_for_value(col.key, value, col.type, marker)
 
     def _param_bind(self, col: Any, required: bool = True, **kw: Any) -> str:
@@ -124,7 +129,9 @@ class DMLCompilerMixin:
             rows = [r for chunk in stmt._multi_values for r in chunk]
             keys = [c for c in table.columns if any(c.key in r for r in rows)]
             value_rows = []
-            for r in rows:
+            for row_index, r in enumerate(rows):
+                if isinstance(markers, _KeyedMarkers):
+                    markers.row = row_index
                 vals = []
                 for c in keys:
                     if c.key in r:
@@ -318,3 +325,39 @@ class DMLCompilerMixin:
 
     def delete_extra_from_clause(self, stmt: Any, froms: list[Any], **kw: Any) -> str:
         return " USING " + ", ".join(self.process(f, asfrom=True, **kw) for f in froms)
+
+
+def _is_plain(value: Any) -> bool:
+    return not isinstance(value, elements.ClauseElement) and getattr(value, "__clause_element__", None) is None
+
+
+class _KeyedMarkers:
+    """Value-marker positions of a DML statement by (row, column key); see ``_marker_positions``."""
+
+    def __init__(self, stmt: Any, positions: list[int]) -> None:
+        self.row: int | None = None
+        self.single: dict[str, int] = {}
+        self.rows: list[dict[str, int]] = []
+        it = iter(positions)
+        values = getattr(stmt, "_values", None)
+        if values:
+            for k, v in values.items():
+                if _is_plain(v):
+                    self.single[k] = next(it, None)  # type: ignore[assignment]
+        for chunk in getattr(stmt, "_multi_values", ()) or ():
+            for r in chunk:
+                self.rows.append({k: next(it, None) for k, v in r.items() if _is_plain(v)})  # type: ignore[misc]
+        self.rest = list(it)
+
+    def take(self, key: str) -> int | None:
+        if self.row is not None and self.row < len(self.rows):
+            return self.rows[self.row].get(key)
+        if key in self.single:
+            return self.single[key]
+        return self.rest.pop(0) if self.rest else None
+
+    def pop(self, index: int = 0) -> int | None:
+        return self.rest.pop(index) if self.rest else None
+
+    def __bool__(self) -> bool:
+        return bool(self.single or self.rows or self.rest)

@@ -436,7 +436,7 @@ class MySQLTypeCompiler(GenericTypeCompiler):
         return self._unsigned(super().visit_NUMERIC(t), t)
 
     def visit_DECIMAL(self, t: Any, **kw: Any) -> str:
-        return self._unsigned(super().visit_DECIMAL(t), t)
+        return self._unsigned("DECIMAL" + GenericTypeCompiler.visit_NUMERIC(self, t)[len("NUMERIC"):], t)
 
     def visit_FLOAT(self, t: Any, **kw: Any) -> str:
         return self._unsigned(super().visit_FLOAT(t), t)

@@ -344,7 +344,25 @@ class SQLiteDialect(DefaultDialect):
             })
             fk["constrained_columns"].append(from_)
             fk["referred_columns"].append(to)
+        names = self._constraint_names(connection, table_name, "FOREIGN KEY")
+        for fk in fks.values():
+            fk["name"] = names.get(tuple(fk["constrained_columns"]))
         return [fks[k] for k in sorted(fks)]
+
+    def _constraint_names(self, connection: Any, table_name: str, kind: str) -> dict[tuple[str, ...], str]:
+        """Names of ``CONSTRAINT name <kind> (cols)`` clauses, parsed from the table's CREATE SQL
+        (SQLite's PRAGMAs don't report constraint names)."""
+        row = connection.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type='table' AND name = ?", (table_name,)).first()
+        if row is None or not row[0]:
+            return {}
+        ident = r'(?:"(?:[^"]|"")+"|`[^`]+`|\[[^\]]+\]|[\w$]+)'
+        pattern = re.compile(rf"CONSTRAINT\s+({ident})\s+{kind}\s*\(([^)]*)\)", re.I)
+        out: dict[tuple[str, ...], str] = {}
+        for m in pattern.finditer(row[0]):
+            cols = tuple(_unquote_ident(c.strip()) for c in m.group(2).split(","))
+            out[cols] = _unquote_ident(m.group(1))
+        return out
 
     def get_indexes(self, connection: Any, table_name: str, schema: str | None = None) -> list[dict[str, Any]]:
         rows = connection.exec_driver_sql(f"PRAGMA index_list({self._quote_pragma(table_name)})").all()
@@ -365,6 +383,10 @@ class SQLiteDialect(DefaultDialect):
             if unique and origin == "u":
                 cols = connection.exec_driver_sql(f"PRAGMA index_info({self._quote_pragma(name)})").all()
                 out.append({"name": None, "column_names": [c[2] for c in cols]})
+        if out:
+            names = self._constraint_names(connection, table_name, "UNIQUE")
+            for uc in out:
+                uc["name"] = names.get(tuple(uc["column_names"]))
         return out
 
     def get_check_constraints(self, connection: Any, table_name: str, schema: str | None = None) -> list[dict[str, Any]]:
@@ -410,3 +432,11 @@ def _resolve_type(type_: str) -> sqltypes.TypeEngine:
                 return sqltypes.String(*args[:1])
             return cls()  # type: ignore[no-any-return]
     return sqltypes.NullType()
+
+
+def _unquote_ident(text: str) -> str:
+    if len(text) >= 2 and text[0] == text[-1] == '"':
+        return text[1:-1].replace('""', '"')
+    if len(text) >= 2 and (text[0], text[-1]) in (("`", "`"), ("[", "]")):
+        return text[1:-1]
+    return text

@@ -14,9 +14,39 @@ from typing import Any
 import pytest
 
 from sqlweave.core import (
-    JSON, Boolean, CheckConstraint, Column, Date, DateTime, Enum, Float, ForeignKey, Identity,
-    Index, Integer, Interval, LargeBinary, MetaData, Numeric, Sequence, String, Table, Text, Time,
-    UniqueConstraint, Uuid, create_engine, delete, exc, func, insert, inspect, select, text, update,
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    Interval,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    Sequence,
+    String,
+    Table,
+    Text,
+    Time,
+    UniqueConstraint,
+    Uuid,
+    bindparam,
+    create_engine,
+    delete,
+    exc,
+    func,
+    insert,
+    inspect,
+    select,
+    text,
+    update,
 )
 from sqlweave.core import types as sqltypes
 from sqlweave.dialects.postgresql import ARRAY, ENUM, JSONB
@@ -193,8 +223,6 @@ def test_executemany_values_rowcount_and_pages(engine: Any, metadata: MetaData) 
             assert rows == list(range(51, 71))
             assert conn.scalar(select(func.count().label("c")).select_from(t)) == 70
             assert conn.scalar(select(t.c.s).where(t.c.id == 7)) == "7%"
-            r = conn.execute(update(t).where(t.c.v == 1).values(s="one"), [{}]) if False else None
-            from sqlweave.core import bindparam
 
             r = conn.execute(update(t).where(t.c.id == bindparam("pid")).values(s=bindparam("ns")),
                              [{"pid": 1, "ns": "a"}, {"pid": 2, "ns": "b"}, {"pid": 999, "ns": "c"}])
@@ -209,7 +237,6 @@ def test_executemany_values_rowcount_and_pages(engine: Any, metadata: MetaData) 
 def test_batch_mode_loses_multi_rowcount(metadata: MetaData) -> None:
     eng = create_engine(db_url("postgresql") + "?executemany_mode=values_plus_batch")
     try:
-        from sqlweave.core import bindparam
 
         t = Table("pgx_batch", metadata, Column("id", Integer, primary_key=True), Column("v", Integer))
         metadata.create_all(eng)
@@ -460,8 +487,8 @@ def test_comments(engine: Any, metadata: MetaData) -> None:
 
 def test_reflection_round_trip(engine: Any, metadata: MetaData) -> None:
     kind = ENUM("x", "y", name="pgx_rkind")
-    parent = Table("pgx_rparent", metadata, Column("id", Integer, primary_key=True),
-                   Column("code", String(10), nullable=False), UniqueConstraint("code", name="pgx_rparent_code"))
+    Table("pgx_rparent", metadata, Column("id", Integer, primary_key=True),
+          Column("code", String(10), nullable=False), UniqueConstraint("code", name="pgx_rparent_code"))
     child = Table(
         "pgx_rchild", metadata,
         Column("id", sqltypes.BigInteger, primary_key=True),

@@ -7,8 +7,29 @@ from typing import Any
 import pytest
 
 from sqlweave.core import (
-    JSON, Boolean, Column, DateTime, Enum, ForeignKey, Identity, Integer, LargeBinary, MetaData,
-    Numeric, Sequence, String, Table, Text, Uuid, delete, exc, extract, func, literal, select, text,
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Identity,
+    Integer,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    Sequence,
+    String,
+    Table,
+    Text,
+    Uuid,
+    delete,
+    exc,
+    extract,
+    func,
+    literal,
+    select,
+    text,
     update,
 )
 from sqlweave.core import types as sqltypes

@@ -602,7 +602,7 @@ class PGDialect(DefaultDialect):
             ORDER BY a.attnum""", (oid,))
         enums = self._enum_labels(connection)
         out = []
-        for name, fmt, notnull, default, identity, generated, comment, typtype, etyptype, typname, etypname, ndims in rows:
+        for name, fmt, notnull, default, identity, generated, comment, typtype, etyptype, typname, etypname, _ndims in rows:
             if typtype == "e":
                 coltype: Any = pgtypes.ENUM(*enums.get(typname, []), name=typname)
             elif etyptype == "e":

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from sqlweave.core import exc
 from sqlweave.core.engine.default import DefaultExecutionContext

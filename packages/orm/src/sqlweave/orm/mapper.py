@@ -136,9 +136,9 @@ class Mapper:
                 f"{getattr(local_table, 'name', local_table)!r}; give the table a primary key or pass "
                 "primary_key= to the mapper"
             )
+        self._instrument()
         if version_id_col is not None and version_id_col not in self._column_to_key:
             raise orm_exc.ORMConfigurationError(f"version_id_col of {class_.__name__} is not a mapped column")
-        self._instrument()
         global _new_mappers
         _all_mappers.add(self)
         _new_mappers = True

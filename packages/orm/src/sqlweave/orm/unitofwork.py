@@ -399,13 +399,12 @@ class UOWTransaction:
             if not params:
                 continue
             for i, c in enumerate(mapper.primary_key):
-                k = mapper._column_to_key[c]
-                old = committed.get(k, NO_VALUE)
-                params[f"pk_{i}"] = old if old is not NO_VALUE else d.get(k)
+                params[f"pk_{i}"] = state.key[1][i]
             if vcol is not None:
-                cur = d.get(vkey) if vkey not in committed else committed[vkey]
-                if cur is NO_VALUE:
-                    cur = d.get(vkey)
+                if vkey in committed and committed[vkey] is not NO_VALUE:
+                    cur = committed[vkey]
+                else:
+                    cur = d[vkey] if vkey in d else getattr(obj, vkey)
                 params["ver_old"] = cur
                 newv = mapper.version_id_generator(cur)
                 d[vkey] = newv

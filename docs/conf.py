@@ -41,3 +41,21 @@ autodoc_mock_imports: list[str] = []
 suppress_warnings: list[str] = []
 if not (HERE / "reliability.md").exists():
     suppress_warnings.append("toc.not_readable")
+
+# The plugin guide's capability table shows the example third-party dialect next to SQLite. Where
+# the example distribution is not installed, register its plugin module in-process (the same
+# module its entry point names).
+sys.path.insert(0, str(HERE.parent / "examples" / "third_party_dialect" / "src"))
+
+
+def _register_example_dialect() -> None:
+    from sqlweave.core.plugins import load_plugins, register_plugin, registry
+
+    load_plugins()
+    if registry.default_driver("sqlite_audit") is None:
+        import sqlweave_sqlite_audit.plugin as example_plugin
+
+        register_plugin(example_plugin, name="sqlite_audit")
+
+
+_register_example_dialect()

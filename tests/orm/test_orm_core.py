@@ -11,7 +11,7 @@ from typing import Any, Optional
 
 import pytest
 
-from sqlweave.core import ForeignKey, Integer, String, Table, Column, func, inspect, select, text
+from sqlweave.core import ForeignKey, Integer, Numeric, String, Table, Column, func, inspect, select, text
 from sqlweave.core import exc as sa_exc
 from sqlweave.orm import (
     DeclarativeBase,
@@ -108,7 +108,7 @@ class OTyped(Base):
     s: Mapped[Optional[str]] = mapped_column(String(20))
     f: Mapped[float]
     b: Mapped[bool]
-    d: Mapped[decimal.Decimal] = mapped_column(default=decimal.Decimal("1.50"))
+    d: Mapped[decimal.Decimal] = mapped_column(Numeric(10, 2), default=decimal.Decimal("1.50"))
     dt: Mapped[datetime.datetime]
     day: Mapped[datetime.date]
     t: Mapped[Optional[datetime.time]]
@@ -155,7 +155,7 @@ def test_annotation_inference() -> None:
     assert t.c.i.nullable is False and t.c.s.nullable is True and t.c.t.nullable is True
     names = {c.key: type(c.type).__name__ for c in t.columns}
     assert names["i"] == "Integer" and names["f"] == "Float" and names["b"] == "Boolean"
-    assert names["d"] == "Numeric" and names["dt"] == "DateTime" and names["day"] == "Date"
+    assert names["d"] in ("Numeric", "NUMERIC") and names["dt"] == "DateTime" and names["day"] == "Date"
     assert names["t"] == "Time" and names["raw"] == "LargeBinary" and names["u"] == "Uuid"
     assert names["color"] == "Enum"
     # the mixin column is copied per class

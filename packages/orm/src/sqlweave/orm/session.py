@@ -360,7 +360,8 @@ class Session:
                 continue
             if prop.passive_deletes and key not in obj.__dict__:
                 continue
-            v = getattr(obj, key)
+            with self.no_autoflush:  # the parent is already marked; don't flush half a cascade
+                v = getattr(obj, key)
             if v is None:
                 continue
             for item in list(v if prop.uselist else (v,)):

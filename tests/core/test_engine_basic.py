@@ -133,3 +133,9 @@ def test_values_travel_as_parameters(engine: Any, users: Table) -> None:
         assert conn.execute(select(users.c.name).where(users.c.name == hostile)).scalar_one() == hostile
     compiled = select(users).where(users.c.name == hostile).compile(engine)
     assert hostile not in compiled.string
+
+
+def test_inserted_primary_key_given_in_values(engine: Any, users: Table) -> None:
+    with engine.begin() as conn:
+        r = conn.execute(insert(users).values(id=10, name="given"))
+        assert r.inserted_primary_key == (10,)

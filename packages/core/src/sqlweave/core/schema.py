@@ -278,6 +278,8 @@ class Column(ColumnClause, SchemaItem):
                 self._pending_items.append(item)
             elif isinstance(item, Identity):
                 self.identity = item
+                if nullable is _NO_ARG:
+                    self.nullable = False  # an IDENTITY column is NOT NULL
             elif isinstance(item, Computed):
                 self.computed = item
                 self.server_default = item

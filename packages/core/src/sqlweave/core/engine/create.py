@@ -28,14 +28,15 @@ def create_engine(url: Any, **kwargs: Any) -> Engine:
     ``json_serializer``/``json_deserializer``. Unknown keywords are rejected by name. No
     connection is opened until the engine is first used.
     """
-    unknown = sorted(set(kwargs) - _ENGINE_KW)
+    u = make_url(url)
+    dialect_cls = u.get_dialect()
+    dialect_args = _dialect_arguments(dialect_cls)
+    unknown = sorted(set(kwargs) - _ENGINE_KW - dialect_args)
     if unknown:
         raise exc.ArgumentError(
             f"create_engine() got unknown keyword argument(s): {', '.join(unknown)}. "
-            f"Valid arguments include: {', '.join(sorted(k for k in _ENGINE_KW if not k.startswith('_')))}"
+            f"Valid arguments include: {', '.join(sorted(k for k in _ENGINE_KW | dialect_args if not k.startswith('_')))}"
         )
-    u = make_url(url)
-    dialect_cls = u.get_dialect()
     u, plugin_kw = dialect_cls.engine_url_hook(u) if hasattr(dialect_cls, "engine_url_hook") else (u, {})
 
     dialect_kw: dict[str, Any] = {}
@@ -44,6 +45,9 @@ def create_engine(url: Any, **kwargs: Any) -> Engine:
             dialect_kw[k] = kwargs[k]
     if kwargs.get("module") is not None:
         dialect_kw["dbapi"] = kwargs["module"]
+    for k in dialect_args:
+        if k in kwargs:
+            dialect_kw[k] = kwargs[k]
     dialect = dialect_cls(**dialect_kw)
     dialect.dbapi_import_check() if hasattr(dialect, "dbapi_import_check") else dialect.loaded_dbapi
 
@@ -120,6 +124,24 @@ def create_engine(url: Any, **kwargs: Any) -> Engine:
 
     load_plugins().hook.sqlweave_engine_created(engine=engine)
     return engine
+
+
+def _dialect_arguments(dialect_cls: type) -> set[str]:
+    """Keyword arguments a dialect's constructor takes beyond DefaultDialect's (e.g.
+    ``executemany_mode``), which create_engine passes through."""
+    import inspect
+
+    from sqlweave.core.engine.default import DefaultDialect
+
+    base = set(inspect.signature(DefaultDialect).parameters)
+    names: set[str] = set()
+    for klass in dialect_cls.__mro__:
+        if klass is DefaultDialect or "__init__" not in klass.__dict__:
+            continue
+        for p in inspect.signature(klass.__init__).parameters.values():  # type: ignore[misc]
+            if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.name != "self":
+                names.add(p.name)
+    return names - base - {"kw", "kwargs"}
 
 
 def _pool_accepts(poolclass: type, name: str) -> bool:

@@ -428,10 +428,11 @@ class DefaultExecutionContext:
             except Exception:  # drivers without lastrowid
                 self.lastrowid = None
         names = compiled.param_key_map
+        given = compiled.insert_col_params
         for p in self.compiled_parameters:
             row = []
             for col in pk_cols:
-                name = names.get(col.key, col.key)
+                name = given.get(col.key) or names.get(col.key, col.key)
                 value = p.get(name)
                 if value is None and col is autoinc:
                     if returned is not None:

@@ -89,6 +89,8 @@ class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
         self._bind_counter: dict[str, int] = {}
         #: execute() parameter key → parameter name (they differ when the key needs sanitizing)
         self.param_key_map: dict[str, str] = {}
+        #: INSERT column key → parameter name of a value given with .values()
+        self.insert_col_params: dict[str, str] = {}
         #: parameter name → position in the statement's extracted bind list
         self.bind_index: dict[str, int] = {}
         self._result_columns: list[tuple[str, tuple[Any, ...], Any]] = []

@@ -131,7 +131,8 @@ class DDLCompiler(Compiled):
             text += " DEFAULT " + default
         if column.identity is not None and self.dialect.supports_identity_columns:
             text += " " + self.visit_identity_column(column.identity)
-        if not column.nullable and column.computed is None:
+        identity_inline = column.identity is not None and self.dialect.supports_identity_columns
+        if not column.nullable and column.computed is None and not identity_inline:
             text += " NOT NULL"
         elif column.nullable and column.primary_key and not column.computed:
             text += " NULL"

@@ -56,7 +56,11 @@ class DMLCompilerMixin:
         if ce is not None:
             return self.process(ce().self_group(), **kw)
         marker = markers.take(col.key) if isinstance(markers, _KeyedMarkers) else (markers.pop(0) if markers else None)
-        return self._bind_for_value(col.key, value, col.type, marker)
+        text = self._bind_for_value(col.key, value, col.type, marker)
+        if text.startswith("\x00") and text.endswith("\x00"):
+            # remembered so inserted_primary_key can find a key given through .values()
+            self.insert_col_params[col.key] = text[1:-1]
+        return text
 
     def _param_bind(self, col: Any, required: bool = True, **kw: Any) -> str:
         bp = elements.BindParameter(col.key, None, type_=col.type, required=required)

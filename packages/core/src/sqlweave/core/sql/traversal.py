@@ -44,7 +44,7 @@ def apply_bind_overrides(fn: Callable[[Any, list[Any]], Any]) -> Callable[[Any, 
             b = binds[i]
             if isinstance(b, elements.BindParameter) and not b.unique and b.key in overrides:
                 nb = b._with_value(overrides[b.key])
-                nb._override_of = getattr(b, "_override_of", b)
+                nb._override_of = getattr(b, "_override_of", b)  # type: ignore[attr-defined]
                 binds[i] = nb
         return key
 

@@ -119,11 +119,11 @@ class DMLCompilerMixin:
                     cols.append(c)
                 if extra and hasattr(select, "add_columns"):
                     select = select.add_columns(*extra)
-            names = ", ".join(self.preparer.quote(c.name) for c in cols)
+            colnames = ", ".join(self.preparer.quote(c.name) for c in cols)
             body = self.process(select, asfrom=True, **kw)
             if getattr(self.dialect, "cte_follows_insert", False):
                 body = "\x01WITH\x01" + body  # the WITH clause goes here, not before INSERT
-            text += f" ({names}) {body}"
+            text += f" ({colnames}) {body}"
             text += self._post_values(stmt, **kw)
             if stmt._returning:
                 text += self._returning_clause(stmt, **kw)

@@ -90,6 +90,12 @@ class DefaultDialect:
     _ignore_unknown_insert_keys = True
     is_async = False
     supports_unicode_binds = True
+    @property
+    def insert_executemany_returning_sort_by_parameter_order(self) -> bool:
+        """executemany INSERT ... RETURNING can hand rows back in parameter order (the engine's
+        insertmanyvalues batches sort them; see Connection._run_insertmanyvalues)."""
+        return bool(self.insert_executemany_returning)
+
     #: rows per multi-row VALUES batch for executemany INSERT ... RETURNING
     insertmanyvalues_page_size = 1000
     #: bound parameters per statement the database accepts (batches are cut to stay below it)

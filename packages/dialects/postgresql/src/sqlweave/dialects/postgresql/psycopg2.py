@@ -319,6 +319,18 @@ class PGDialect_psycopg2(PGDialect):
 
     # -- transactions and pings --------------------------------------------------------------------
 
+    def do_rollback(self, dbapi_connection: Any) -> None:
+        # In autocommit mode psycopg2's rollback() sends nothing, yet a raw BEGIN may have opened
+        # a transaction on the server: end it, or its writes reach the next borrower (R8).
+        if dbapi_connection.autocommit and dbapi_connection.info.transaction_status != 0:
+            cur = dbapi_connection.cursor()
+            try:
+                cur.execute("ROLLBACK")
+            finally:
+                cur.close()
+            return
+        dbapi_connection.rollback()
+
     def do_ping(self, dbapi_connection: Any) -> bool:
         import psycopg2.extensions as ext
 

@@ -13,6 +13,7 @@ from typing import Any
 from sqlweave.core import exc as sa_exc
 from sqlweave.core.sql import operators
 from sqlweave.core.sql.elements import ColumnOperators
+from sqlweave.orm import events as _orm_events
 from sqlweave.orm import exc as orm_exc
 from sqlweave.orm.base import MANYTOMANY, MANYTOONE, NO_VALUE, STATE_ATTR, instance_state
 
@@ -22,6 +23,7 @@ class QueryableAttribute(ColumnOperators):
 
     _is_relationship = False
     __hash__ = ColumnOperators.__hash__
+    dispatch = _orm_events.dispatcher(_orm_events.AttributeEvents)  # events: AttributeEvents
 
     def __init__(self, class_: Any, key: str, prop: Any, mapper: Any) -> None:
         self.class_ = class_
@@ -55,6 +57,8 @@ class ColumnAttribute(QueryableAttribute):
         d = obj.__dict__
         state = d.get(STATE_ATTR)
         if state is None or state.key is None:
+            if self.dispatch.init_scalar:  # events: init_scalar
+                return _orm_events.fire_init_scalar(self, obj, None)
             return None
         key = self.key
         if state.session_id is None:
@@ -115,6 +119,8 @@ class ColumnAttribute(QueryableAttribute):
 
     # -- instance writes (called by the class __setattr__) ----------------------------------------
     def _set(self, obj: Any, value: Any) -> None:
+        if self.dispatch.set:  # events: set
+            value = _orm_events.fire_set(self, obj, value)
         d = obj.__dict__
         state = d.get(STATE_ATTR) or instance_state(obj)
         key = self.key
@@ -151,6 +157,8 @@ class RelationshipAttribute(QueryableAttribute):
     def _set(self, obj: Any, value: Any) -> None:
         if not self.mapper.configured:
             self.mapper._check_configure()
+        if self.dispatch.set and not self.prop.uselist:  # events: set (scalar relationship)
+            value = _orm_events.fire_set(self, obj, value)
         self.prop._set(obj, value)
 
     # -- SQL ----------------------------------------------------------------------------------
@@ -247,6 +255,9 @@ def flag_modified(obj: Any, key: str) -> None:
     if key not in d:
         raise sa_exc.InvalidRequestError(f"Can't flag attribute {key!r} modified; it is not loaded")
     state._modified_event(obj)
+    attr = getattr(type(obj), key)
+    if attr.dispatch.modified:  # events: modified
+        _orm_events.fire_modified(attr, obj)
 
 
 __all__ = [

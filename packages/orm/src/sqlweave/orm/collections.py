@@ -42,9 +42,13 @@ class InstrumentedList(list):  # type: ignore[type-arg]
     def _removed(self, item: Any) -> None:
         if self._owner is not None:
             self._prop._collection_remove_event(self._owner, item)
+            if self._prop.class_attribute.dispatch.remove:  # events: remove
+                _fire_remove(self, item)
 
     # -- list API ----------------------------------------------------------------------------
     def append(self, item: Any) -> None:
+        if self._owner is not None and self._prop.class_attribute.dispatch.append:  # events: append
+            item = _fire_append(self, item)
         self._before_change()
         super().append(item)
         self._added(item)
@@ -115,3 +119,15 @@ class InstrumentedList(list):  # type: ignore[type-arg]
 
     def __reduce__(self) -> Any:
         return (list, (list(self),))
+
+
+def _fire_append(coll: InstrumentedList, item: Any) -> Any:  # events: append
+    from sqlweave.orm.events import fire_append
+
+    return fire_append(coll._prop.class_attribute, coll._owner, item)
+
+
+def _fire_remove(coll: InstrumentedList, item: Any) -> None:  # events: remove
+    from sqlweave.orm.events import fire_remove
+
+    fire_remove(coll._prop.class_attribute, coll._owner, item)

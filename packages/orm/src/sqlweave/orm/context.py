@@ -248,6 +248,8 @@ def load_instances(session: Any, rows: list[Any], keys: list[str], start: int, p
     p0 = pk_idx[0]
     whole = start == 0
     lp = dict(strategies) if strategies else None
+    loaded_ev: list[Any] | None = (  # events: load, loaded_as_persistent
+        [] if mapper.class_dispatch.load or session.dispatch.loaded_as_persistent else None)
     for row in rows:
         if single:
             pkv = row[p0]
@@ -280,6 +282,12 @@ def load_instances(session: Any, rows: list[Any], keys: list[str], start: int, p
         d[STATE_ATTR] = state
         imap[ident] = state
         append(obj)
+        if loaded_ev is not None:
+            loaded_ev.append(obj)
+    if loaded_ev:
+        from sqlweave.orm.events import fire_loaded
+
+        fire_loaded(session, mapper, loaded_ev)
     return out
 
 

@@ -808,3 +808,44 @@ def _dispatch_of(obj: Any) -> _InstanceDispatch:
 
 
 _ = dispatcher  # re-exported for the ORM's target classes (Session, QueryableAttribute)
+
+
+# ---------------------------------------------------------------------------------------------
+# firing helpers for the Session and configure_mappers (called only when a listener exists)
+# ---------------------------------------------------------------------------------------------
+
+
+def fire_configured(name: str, mappers: list[Any]) -> None:
+    """Fire ``before_configured``/``after_configured`` once per listener: listeners on the
+    ``Mapper`` class and on any class in the MRO of the mappers being configured."""
+    fns: list[Any] = []
+    for fn in getattr(_class_dispatch_for(MapperEvents, object), name):
+        fns.append(fn)
+    for m in mappers:
+        for fn in getattr(m.dispatch, name):
+            if fn not in fns:
+                fns.append(fn)
+    for fn in fns:
+        fn()
+
+
+def fire_state_event(session: Any, name: str, states: Any) -> None:
+    """Fire a SessionEvents state-transition event for each state's object."""
+    listeners = getattr(session.dispatch, name)
+    if not listeners:
+        return
+    for state in list(states):
+        obj = state.obj() if hasattr(state, "obj") else state
+        if obj is not None:
+            listeners(session, obj)
+
+
+def fire_loaded(session: Any, mapper: Any, objs: list[Any]) -> None:
+    """``InstanceEvents.load`` and ``SessionEvents.loaded_as_persistent`` for new objects."""
+    sd = session.dispatch
+    for obj in objs:
+        cd = type(obj)._sw_mapper.class_dispatch
+        if cd.load:
+            cd.load(obj, None)
+        if sd.loaded_as_persistent:
+            sd.loaded_as_persistent(session, obj)

@@ -13,6 +13,7 @@ from typing import Any, Iterable
 
 from sqlweave.core import inspection
 from sqlweave.core.schema import Column
+from sqlweave.orm import events as _orm_events
 from sqlweave.orm import exc as orm_exc
 from sqlweave.orm.attributes import (
     ColumnAttribute,
@@ -75,6 +76,10 @@ def deferred(column: Any, group: str | None = None, **kw: Any) -> ColumnProperty
 
 class Mapper:
     """The mapping of one class: its table, properties, primary key and identity rules."""
+
+    # events: MapperEvents / InstanceEvents listeners of this mapper's class (orm/events.py)
+    dispatch = _orm_events._MapperDispatcher(_orm_events.MapperEvents)
+    class_dispatch = _orm_events._MapperDispatcher(_orm_events.InstanceEvents)
 
     def __init__(self, class_: type, local_table: Any, properties: dict[str, Any] | None = None, *,
                  primary_key: Iterable[Any] | None = None, version_id_col: Any = None,
@@ -142,6 +147,7 @@ class Mapper:
         global _new_mappers
         _all_mappers.add(self)
         _new_mappers = True
+        _orm_events._new_mapper(self)  # events: validators, init wrapping, instrument_class
 
     # -- properties -------------------------------------------------------------------------
     def _add_property(self, key: str, prop: Any) -> None:
@@ -283,6 +289,7 @@ def configure_mappers() -> None:
         if not _new_mappers:
             return
         pending = [m for m in list(_all_mappers) if not m.configured]
+        _orm_events.fire_configured("before_configured", pending)  # events: before_configured
         try:
             for m in pending:
                 for prop in list(m._props.values()):
@@ -297,6 +304,10 @@ def configure_mappers() -> None:
         for m in pending:
             m.configured = True
         _new_mappers = False
+        for m in pending:  # events: mapper_configured
+            if m.dispatch.mapper_configured:
+                m.dispatch.mapper_configured(m, m.class_)
+        _orm_events.fire_configured("after_configured", pending)  # events: after_configured
 
 
 def clear_mappers() -> None:

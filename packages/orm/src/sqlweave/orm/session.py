@@ -8,6 +8,7 @@ from typing import Any, Iterable
 from sqlweave.core import exc as sa_exc
 from sqlweave.core.engine.result import IteratorResult, ResultMetaData
 from sqlweave.core.sql.elements import and_, bindparam
+from sqlweave.orm import events as _orm_events
 from sqlweave.orm import exc as orm_exc
 from sqlweave.orm.base import MAPPER_ATTR, NO_VALUE, STATE_ATTR, class_mapper, instance_state
 from sqlweave.orm.identity import IdentityMap
@@ -67,6 +68,8 @@ class SessionTransaction:
 
 class Session:
     """Persistence and identity for mapped objects over one connection per transaction."""
+
+    dispatch = _orm_events.dispatcher(_orm_events.SessionEvents)  # events: SessionEvents
 
     def __init__(self, bind: Any = None, *, autoflush: bool = True, expire_on_commit: bool = True,
                  autobegin: bool = True, binds: dict[Any, Any] | None = None, info: Any = None,
@@ -179,6 +182,8 @@ class Session:
                 self._root_conn_trans = self._conn.begin()
             else:
                 self._root_conn_trans = None
+            if self.dispatch.after_begin:  # events: after_begin
+                self.dispatch.after_begin(self, self._trans_stack[0], self._conn)
         return self._conn
 
     def commit(self) -> None:
@@ -188,6 +193,8 @@ class Session:
                 raise sa_exc.InvalidRequestError("No transaction is begun")
             return
         self._autobegin_t()
+        if self.dispatch.before_commit:  # events: before_commit
+            self.dispatch.before_commit(self)
         while len(self._trans_stack) > 1:
             self._trans_stack[-1].commit()
         self.flush()
@@ -200,10 +207,14 @@ class Session:
         for state in root._deleted:
             state.session_id = None
             state._strong = None
+        if self.dispatch.deleted_to_detached:  # events: deleted_to_detached
+            _orm_events.fire_state_event(self, "deleted_to_detached", root._deleted)
         if self.expire_on_commit:
             for state in self.identity_map.all_states():
                 state._expire()
         self._end_transaction()
+        if self.dispatch.after_commit:  # events: after_commit
+            self.dispatch.after_commit(self)
 
     def _end_transaction(self) -> None:
         self._trans_stack.clear()
@@ -217,6 +228,7 @@ class Session:
         if not self._trans_stack:
             return
         root = self._trans_stack[0]
+        ev_pending = list(self._new.values()) if self.dispatch.pending_to_transient else None  # events
         if self._conn is not None:
             try:
                 if self._root_conn_trans is not None:
@@ -229,6 +241,12 @@ class Session:
         else:
             self._restore_after_rollback(root)
             self._end_transaction()
+        if ev_pending:  # events: pending_to_transient
+            _orm_events.fire_state_event(self, "pending_to_transient", ev_pending)
+        if self.dispatch.after_rollback:  # events: after_rollback
+            self.dispatch.after_rollback(self)
+        if self.dispatch.after_soft_rollback:  # events: after_soft_rollback
+            self.dispatch.after_soft_rollback(self, root)
 
     def _restore_after_rollback(self, t: SessionTransaction, all_: bool = True) -> None:
         imap = self.identity_map
@@ -308,6 +326,8 @@ class Session:
             if state.session_id is None:
                 state.session_id = self.hash_key
                 self._new[state] = obj
+                if self.dispatch.transient_to_pending:  # events: transient_to_pending
+                    self.dispatch.transient_to_pending(self, obj)
         elif state.session_id is None:
             existing = self.identity_map._dict.get(state.key)
             if existing is not None and existing is not state and existing.obj() is not None:
@@ -321,6 +341,8 @@ class Session:
                 self._modified.add(state)
         else:
             return
+        if self.dispatch.after_attach:  # events: after_attach
+            self.dispatch.after_attach(self, obj)
         self._cascade_save(state, obj)
 
     def _cascade_save(self, state: Any, obj: Any) -> None:
@@ -389,6 +411,8 @@ class Session:
             self.identity_map._remove(state)
         state.session_id = None
         state._strong = None
+        if state.key is not None and self.dispatch.persistent_to_detached:  # events: persistent_to_detached
+            self.dispatch.persistent_to_detached(self, obj)
         for key in state.mapper._relationship_keys:
             prop = state.mapper._props[key]
             if "expunge" in prop.cascade and key in obj.__dict__:
@@ -397,6 +421,8 @@ class Session:
                     self._expunge_state(instance_state(item), item, seen)
 
     def expunge_all(self) -> None:
+        if self.dispatch.persistent_to_detached:  # events: persistent_to_detached
+            _orm_events.fire_state_event(self, "persistent_to_detached", self.identity_map.all_states())
         for state in self.identity_map.all_states():
             state.session_id = None
             state._strong = None
@@ -519,6 +545,8 @@ class Session:
     def execute(self, statement: Any, params: Any = None, *, execution_options: Any = None,
                 bind_arguments: Any = None, **kw: Any) -> Any:
         """Execute a statement; ORM selects return entities (rows of objects and columns)."""
+        if self.dispatch.do_orm_execute and not kw.get("_sw_skip_events"):  # events: do_orm_execute
+            return _orm_events.orm_execute(self, statement, params, execution_options, bind_arguments)
         attrs = getattr(statement, "_propagate_attrs", None)
         if attrs and "compile_state_plugin" in attrs and getattr(statement, "_is_select_statement", False):
             return self._execute_orm_select(statement, params, execution_options or {})
@@ -692,6 +720,8 @@ class Session:
         t = self._autobegin_t()
         from sqlweave.orm.unitofwork import UOWTransaction
 
+        if self.dispatch.before_flush:  # events: before_flush
+            self.dispatch.before_flush(self, None, objects)
         self._flushing = True
         try:
             UOWTransaction(self, t).execute()

@@ -156,6 +156,8 @@ class InstanceState:
             return
         d = obj.__dict__
         mapper = self.mapper
+        if mapper.class_dispatch.expire:  # events: expire
+            mapper.class_dispatch.expire(obj, None if keys is None else list(keys))
         if keys is None:
             for key in mapper._column_keys:
                 if key in d:

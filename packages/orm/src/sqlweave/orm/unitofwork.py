@@ -16,6 +16,7 @@ from typing import Any
 from sqlweave.core import exc as sa_exc
 from sqlweave.core.sql.dml import delete, insert, update
 from sqlweave.core.sql.elements import and_, bindparam
+from sqlweave.orm import events as _orm_events
 from sqlweave.orm import exc as orm_exc
 from sqlweave.orm.base import MANYTOMANY, MANYTOONE, NO_VALUE, ONETOMANY, STATE_ATTR, instance_state
 
@@ -78,7 +79,14 @@ class UOWTransaction:
             dels = [s for s in deleted if s.mapper is m]
             if dels:
                 self._delete(m, dels)
+        if sess.dispatch.after_flush:  # events: after_flush
+            sess.dispatch.after_flush(sess, self)
         self._finish(deleted)
+        if sess.dispatch:  # events: pending_to_persistent, persistent_to_deleted, after_flush_postexec
+            _orm_events.fire_state_event(sess, "pending_to_persistent", self.inserted)
+            _orm_events.fire_state_event(sess, "persistent_to_deleted", deleted)
+            if sess.dispatch.after_flush_postexec:
+                sess.dispatch.after_flush_postexec(sess, self)
 
     def inserted_set(self) -> set[Any]:
         s = self.__dict__.get("_ins_set")
@@ -281,6 +289,8 @@ class UOWTransaction:
         groups: dict[tuple[Any, ...], list[tuple[Any, dict[str, Any]]]] = {}
         for state in states:
             obj = state.obj()
+            if mapper.dispatch.before_insert:  # events: before_insert
+                mapper.dispatch.before_insert(mapper, self.conn, obj)
             d = obj.__dict__
             params: dict[str, Any] = {}
             for key in mapper._column_keys:
@@ -333,6 +343,8 @@ class UOWTransaction:
                             d[k] = v
             for state, params in items:
                 self._post_insert(mapper, state, params)
+                if mapper.dispatch.after_insert:  # events: after_insert
+                    mapper.dispatch.after_insert(mapper, conn, state.obj())
 
     def _post_insert(self, mapper: Any, state: Any, params: dict[str, Any]) -> None:
         obj = state.obj()
@@ -376,6 +388,8 @@ class UOWTransaction:
             obj = state.obj()
             if obj is None:
                 continue
+            if mapper.dispatch.before_update:  # events: before_update
+                mapper.dispatch.before_update(mapper, self.conn, obj)
             d = obj.__dict__
             committed = state.committed_state
             params: dict[str, Any] = {}
@@ -442,6 +456,8 @@ class UOWTransaction:
                 for t in self.session._trans_stack:
                     t._updated[state] = obj
                 self.updated.append(state)
+                if mapper.dispatch.after_update:  # events: after_update
+                    mapper.dispatch.after_update(mapper, conn, obj)
 
     def _check_rowcount(self, got: int, expected: int, verb: str, table: Any, versioned: bool, strict: bool) -> None:
         if got == -1 or got == expected:
@@ -509,6 +525,8 @@ class UOWTransaction:
         for wave in waves:
             params = []
             for state in wave:
+                if mapper.dispatch.before_delete:  # events: before_delete
+                    mapper.dispatch.before_delete(mapper, conn, state.obj())
                 d = state.obj().__dict__
                 p = {f"pk_{i}": (state.key[1][i]) for i in range(len(mapper.primary_key))}
                 if vcol is not None:
@@ -528,6 +546,9 @@ class UOWTransaction:
                 for p in params:
                     res = conn.execute(stmt, p)
                     self._check_rowcount(res.rowcount, 1, "DELETE", table, vcol is not None, False)
+            if mapper.dispatch.after_delete:  # events: after_delete
+                for state in wave:
+                    mapper.dispatch.after_delete(mapper, conn, state.obj())
 
     def _delete_waves(self, mapper: Any, states: list[Any]) -> list[list[Any]]:
         self_m2o = [mapper._props[k] for k in mapper._relationship_keys

@@ -532,6 +532,8 @@ class Session:
             if k not in state.committed_state:
                 d[k] = v
             state.expired_attributes.discard(k)
+        if mapper.class_dispatch.refresh:  # events: refresh
+            mapper.class_dispatch.refresh(obj, None, keys)
 
     # -- querying ------------------------------------------------------------------------------
     def _autoflush(self) -> None:

@@ -266,6 +266,7 @@ def make_engine(db_name: str, engine: Any, tmp_path: Any) -> Iterator[Callable[.
                     cur.execute(sql)
                     pid = int(cur.fetchone()[0])
                     cur.close()
+                    dbapi_conn.rollback()  # leave the new connection as the driver made it
                     rec.info["rel_pid"] = pid
                     with tracked.lock:
                         tracked.pids.add(pid)

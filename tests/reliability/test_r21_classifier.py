@@ -77,6 +77,10 @@ PG_ROWS = [
         True),
     Row("pg-ssl-closed", _pg(None, "SSL connection has been closed unexpectedly\n"), True),
     Row("pg-no-connection", _pg(None, "no connection to the server\n"), True),
+    Row("pg-idle-session-timeout-57P05", _pg("57P05", "terminating connection due to idle-session "
+        "timeout"), True),
+    Row("pg-in-failed-tx-25P02", _pg("25P02", "current transaction is aborted, commands ignored "
+        "until end of transaction block"), False, exc.InternalError, LIVE),
     Row("pg-deadlock-40P01", _pg("40P01", "deadlock detected"), False, exc.DeadlockError, LIVE),
     Row("pg-serialization-40001", _pg("40001", "could not serialize access due to read/write "
         "dependencies among transactions"), False, exc.SerializationError, LIVE),
@@ -111,6 +115,8 @@ MY_ROWS = [
         exc.ProgrammingError),
     Row("my-max-statement-time-1969", _my(1969, "Query execution was interrupted "
         "(max_statement_time exceeded)"), False, exc.QueryCanceledError),
+    Row("my-kill-query-1317", _my(1317, "Query execution was interrupted"), False,
+        exc.QueryCanceledError),
     Row("my-syntax-quoting-lost", _my(1064, "You have an error in your SQL syntax; check the "
         "manual near 'Lost connection to MySQL server during query' at line 1"), False,
         exc.ProgrammingError),
@@ -121,6 +127,7 @@ LITE_ROWS = [
     Row("lite-locked", _lite("OperationalError", "database is locked"), False, exc.OperationalError),
     Row("lite-syntax-quoting-closed", _lite("OperationalError", "near \"Cannot operate on a closed "
         "database\": syntax error"), False, exc.OperationalError),
+    Row("lite-interrupted", _lite("OperationalError", "interrupted"), False, exc.QueryCanceledError),
     Row("lite-unique", _lite("IntegrityError", "UNIQUE constraint failed: t.id"), False,
         exc.IntegrityError),
 ]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 from sqlweave.core import exc
 from sqlweave.core.engine.default import DefaultExecutionContext
@@ -24,6 +24,7 @@ from sqlweave.core.events import ConnectionEvents
 from sqlweave.core.log import ENGINE_LOGGER_NAME, Identified, echo_property, instance_logger
 
 _EMPTY: dict[str, Any] = {}
+_T = TypeVar("_T")
 
 
 def _distill_params(params: Any) -> list[Any]:
@@ -847,6 +848,29 @@ class Engine(Identified):
         """``with engine.begin() as conn:`` — a connection in a transaction that commits on
         success and rolls back on error."""
         return _EngineBegin(self)
+
+    def run_transaction(self, fn: Callable[[Connection], _T], *, retries: int = 5) -> _T:
+        """Run ``fn(connection)`` inside ``engine.begin()`` and return its result, re-running the
+        whole unit (a fresh transaction each time) when it fails with a retryable error
+        (:class:`~sqlweave.core.exc.DeadlockError`, :class:`~sqlweave.core.exc.SerializationError`),
+        at most ``retries`` more times.
+
+        Nothing else is retried: in particular not
+        :class:`~sqlweave.core.exc.CommitOutcomeUnknownError`, whose transaction may have
+        committed. ``fn`` must be safe to run again (no side effects outside the transaction).
+        """
+        attempt = 0
+        while True:
+            try:
+                with self.begin() as conn:
+                    return fn(conn)
+            except exc.DBAPIError as err:
+                if not err.retryable or attempt >= retries:
+                    raise
+                attempt += 1
+                if self._should_log_info:
+                    self.logger.info("run_transaction: retrying after %s (attempt %d of %d)",
+                                     type(err).__name__, attempt, retries)
 
     def raw_connection(self) -> Any:
         """A pooled DBAPI connection proxy; ``close()`` returns it to the pool."""

@@ -33,6 +33,7 @@ _DISCONNECT_CODES = frozenset({
     "57P01",  # admin_shutdown (pg_terminate_backend)
     "57P02",  # crash_shutdown
     "57P03",  # cannot_connect_now
+    "57P05",  # idle_session_timeout (PostgreSQL 14+)
     "08000", "08001", "08003", "08004", "08006", "08007",  # connection_exception family
 })
 

@@ -120,6 +120,9 @@ class SQLiteDialect_pysqlite(SQLiteDialect):
         return isinstance(e, self.loaded_dbapi.ProgrammingError) and "Cannot operate on a closed database" in str(e)
 
     def classify_error(self, orig: BaseException) -> type[exc.DBAPIError] | None:
+        # Connection.interrupt() from another thread: a cancel, the connection stays usable
+        if isinstance(orig, self.loaded_dbapi.OperationalError) and str(orig) == "interrupted":
+            return exc.QueryCanceledError
         return None
 
     def do_ping(self, dbapi_connection: Any) -> bool:

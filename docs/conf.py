@@ -53,7 +53,7 @@ def _register_example_dialect() -> None:
 
     load_plugins()
     if registry.default_driver("sqlite_audit") is None:
-        import sqlweave_sqlite_audit.plugin as example_plugin
+        import sqlweave_sqlite_audit.plugin as example_plugin  # type: ignore[import-not-found]
 
         register_plugin(example_plugin, name="sqlite_audit")
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from docutils import nodes
-from docutils.parsers.rst import directives
+from docutils import nodes  # type: ignore[import-untyped]
+from docutils.parsers.rst import directives  # type: ignore[import-untyped]
 from sphinx.util.docutils import SphinxDirective
 
 #: One line per flag: what the test suite and the compiler read it for.

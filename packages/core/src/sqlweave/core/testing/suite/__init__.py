@@ -7,6 +7,7 @@ database with other test suites.
 from sqlweave.core.testing.suite.test_ddl import *  # noqa: F403
 from sqlweave.core.testing.suite.test_dml import *  # noqa: F403
 from sqlweave.core.testing.suite.test_errors import *  # noqa: F403
+from sqlweave.core.testing.suite.test_features import *  # noqa: F403
 from sqlweave.core.testing.suite.test_reflection import *  # noqa: F403
 from sqlweave.core.testing.suite.test_returning import *  # noqa: F403
 from sqlweave.core.testing.suite.test_select import *  # noqa: F403

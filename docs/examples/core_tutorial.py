@@ -15,7 +15,15 @@ with engine.connect() as conn:
 
 # [metadata]
 from sqlweave.core import (
-    Column, DateTime, ForeignKey, Integer, MetaData, Numeric, String, Table, func,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    func,
 )
 
 metadata = MetaData()

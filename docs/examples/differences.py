@@ -1,7 +1,17 @@
 """The deliberate differences from SQLAlchemy 2.0, shown by running them."""
 
 from sqlweave.core import (
-    Column, Integer, MetaData, String, Table, create_engine, exc, func, insert, make_url, select,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    exc,
+    func,
+    insert,
+    make_url,
+    select,
     text,
 )
 

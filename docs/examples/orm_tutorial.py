@@ -8,7 +8,13 @@ from typing import Optional
 
 from sqlweave.core import ForeignKey, String, create_engine, func, select
 from sqlweave.orm import (
-    DeclarativeBase, Mapped, Session, joinedload, mapped_column, relationship, selectinload,
+    DeclarativeBase,
+    Mapped,
+    Session,
+    joinedload,
+    mapped_column,
+    relationship,
+    selectinload,
 )
 
 

@@ -5,8 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from sqlweave.core import (
-    CheckConstraint, Column, ForeignKey, Index, Integer, MetaData, String, Table, UniqueConstraint,
-    exc, inspect, insert, select, text,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    exc,
+    insert,
+    inspect,
+    select,
+    text,
 )
 from sqlweave.core.testing.fixtures import ComplianceTest, requires
 

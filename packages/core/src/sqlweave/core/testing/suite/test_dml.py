@@ -7,7 +7,17 @@ from typing import Any
 import pytest
 
 from sqlweave.core import (
-    Column, Integer, MetaData, String, Table, bindparam, delete, func, insert, select, update,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    select,
+    update,
 )
 from sqlweave.core.testing.fixtures import ComplianceTest, requires
 

@@ -9,7 +9,17 @@ from typing import Any
 import pytest
 
 from sqlweave.core import (
-    ARRAY, Column, Identity, Integer, MetaData, Sequence, String, Table, func, inspect, insert,
+    ARRAY,
+    Column,
+    Identity,
+    Integer,
+    MetaData,
+    Sequence,
+    String,
+    Table,
+    func,
+    insert,
+    inspect,
     select,
 )
 from sqlweave.core.testing.fixtures import ComplianceTest, requires

@@ -8,8 +8,21 @@ from typing import Any
 import pytest
 
 from sqlweave.core import (
-    Column, Date, ForeignKey, Index, Integer, MetaData, Numeric, String, Table, UniqueConstraint,
-    exc, inspect, insert, select, types,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    UniqueConstraint,
+    exc,
+    insert,
+    inspect,
+    select,
+    types,
 )
 from sqlweave.core.testing.fixtures import ComplianceTest
 

@@ -8,8 +8,23 @@ from typing import Any
 import pytest
 
 from sqlweave.core import (
-    Column, ForeignKey, Integer, MetaData, String, Table, and_, case, desc, except_, exists, func,
-    insert, literal, select, union, union_all,
+    Column,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    case,
+    desc,
+    except_,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    union,
+    union_all,
 )
 from sqlweave.core.testing.fixtures import ComplianceTest, requires
 

@@ -11,8 +11,26 @@ from typing import Any
 import pytest
 
 from sqlweave.core import (
-    JSON, BigInteger, Boolean, Column, Date, DateTime, Enum, Float, Integer, LargeBinary, Numeric,
-    SmallInteger, String, Table, Text, Time, Unicode, Uuid, insert, select,
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    Integer,
+    LargeBinary,
+    Numeric,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    Time,
+    Unicode,
+    Uuid,
+    insert,
+    select,
 )
 from sqlweave.core.testing.fixtures import ComplianceTest, requires
 

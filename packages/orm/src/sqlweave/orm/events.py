@@ -275,7 +275,9 @@ def _subclasses(cls: type) -> list[type]:
 
 
 def _wrap_init(cls: type) -> None:
-    if cls in _wrapped_inits or not isinstance(cls, type):
+    # Unmapped classes are wrapped when mapped (_new_mapper): the mapper must still see the
+    # class's own __init__ (it installs the keyword constructor in place of object.__init__).
+    if cls in _wrapped_inits or not isinstance(cls, type) or _MAPPER_ATTR not in cls.__dict__:
         return
     original = cls.__init__  # type: ignore[misc]
     if "__init__" not in cls.__dict__ and getattr(original, "_sw_init_wrapper", False):
@@ -352,8 +354,9 @@ class SessionEvents(Events):
         which this flush then handles."""
 
     def after_flush(self, session: Any, flush_context: Any) -> None:
-        """After the flush's SQL ran, before objects are marked persistent/deleted (``new``,
-        ``dirty`` and ``deleted`` still show the pre-flush state)."""
+        """After the flush's SQL ran, before the flush's bookkeeping finished (difference from
+        SQLAlchemy: inserted objects have already left ``session.new`` here; the flush
+        context's ``inserted``/``updated`` lists name them)."""
 
     def after_flush_postexec(self, session: Any, flush_context: Any) -> None:
         """After the flush finished and object states were updated."""
@@ -481,12 +484,16 @@ class ORMExecuteState:
     def all_mappers(self) -> list[Any]:
         """Mappers of the entities the statement selects (for ``select(User, Address)``: both)."""
         out: list[Any] = []
-        for col in getattr(self.statement, "_raw_columns", ()) or ():
+        stmt = self.statement
+        for col in getattr(stmt, "_entities", None) or getattr(stmt, "_raw_columns", ()) or ():
             m = getattr(col, _MAPPER_ATTR, None) if isinstance(col, type) else None
             if m is None:
                 m = getattr(getattr(col, "class_", None), _MAPPER_ATTR, None)
             if m is not None and m not in out:
                 out.append(m)
+        subject = (getattr(stmt, "_propagate_attrs", None) or {}).get("plugin_subject")
+        if subject is not None and hasattr(subject, "class_") and subject not in out:
+            out.append(subject)
         return out
 
     @property
@@ -762,10 +769,11 @@ def _install_validator(event: Any, attr: Any, key: str, fn: Callable[..., Any],
         def on_append(target: Any, value: Any, initiator: Any) -> Any:
             return fn(target, key, value)
 
-    if getattr(attr, "_is_relationship", False) and attr.prop.uselist:
+    # uselist of a relationship is known only after configure: a relationship gets both
+    # (set fires for scalar relationships, append for collections)
+    if getattr(attr, "_is_relationship", False):
         event.listen(attr, "append", on_append, retval=True)
-    else:
-        event.listen(attr, "set", on_set, retval=True)
+    event.listen(attr, "set", on_set, retval=True)
 
 
 # ---------------------------------------------------------------------------------------------

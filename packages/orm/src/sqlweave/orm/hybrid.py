@@ -203,8 +203,11 @@ class hybrid_property(Generic[_T]):  # noqa: N801 - SQLAlchemy's name
 
     def __set_name__(self, owner: type, name: str) -> None:
         # The decorated name may differ from fget's (``@x.expression def _x_expr``); the
-        # attribute name on the class is what labels the class-level expression.
-        self.__name__ = name
+        # attribute name on the class labels the class-level expression. With ``inplace``
+        # decorators one hybrid sits under several names: the first (the public one) wins.
+        if not self.__dict__.get("_sw_named"):
+            self.__name__ = name
+            self._sw_named = True
 
     # -- descriptor --------------------------------------------------------------------------
     def __get__(self, instance: Any, owner: Any = None) -> Any:
@@ -236,6 +239,7 @@ class hybrid_property(Generic[_T]):  # noqa: N801 - SQLAlchemy's name
         new = type(self).__new__(type(self))
         new.__dict__.update(self.__dict__)
         new.__dict__.update(kw)
+        new.__dict__.pop("_sw_named", None)  # the copy is named by its own class attribute
         return new
 
     @property

@@ -3,18 +3,23 @@
 ``select(User)`` reaches Core as a SELECT of the mapped table (the class's ``__clause_element__``)
 carrying ``_propagate_attrs["compile_state_plugin"]``. The Session calls :func:`compile_orm_select`
 to get the Core statement it executes (deferred columns removed, joined eager loads added,
-relationship joins resolved) and the plan that turns its rows into entities; the Core compiler
-calls :func:`orm_compile_plugin` when an ORM select is compiled outside a Session.
+relationship joins resolved, loader criteria applied) and the plan that turns its rows into
+entities; the Core compiler calls :func:`orm_compile_plugin` when an ORM select is compiled outside
+a Session. The plan is built once per statement object (statements are immutable) and cached.
 """
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
+from sqlweave.core import exc as sa_exc
 from sqlweave.core.sql.elements import and_
 from sqlweave.core.sql.selectable import Alias
 from sqlweave.orm.base import MANYTOMANY, MANYTOONE, MAPPER_ATTR, STATE_ATTR
 from sqlweave.orm.state import InstanceState
+
+_LAZY_STRATEGIES = ("select", "raise", "raise_on_sql", "noload", "dynamic", "write_only")
 
 
 def orm_compile_plugin(select: Any, compiler: Any) -> Any:
@@ -24,15 +29,19 @@ def orm_compile_plugin(select: Any, compiler: Any) -> Any:
 
 class _MapperEntity:
     __slots__ = ("mapper", "keys", "start", "pk_idx", "joined", "strategies", "sub_options", "name",
-                 "contains_eager")
+                 "contains_eager", "from_", "alias_entity", "innerjoin", "criteria_opts")
 
-    def __init__(self, mapper: Any) -> None:
+    def __init__(self, mapper: Any, alias_entity: Any = None) -> None:
         self.mapper = mapper
-        self.name = mapper.class_.__name__
+        self.alias_entity = alias_entity
+        self.from_ = alias_entity._sw_selectable if alias_entity is not None else None
+        self.name = alias_entity._sw_name if alias_entity is not None else mapper.class_.__name__
         self.joined: list[Any] = []
         self.strategies: dict[str, str] = {}
         self.sub_options: dict[str, list[Any]] = {}
         self.contains_eager: list[Any] = []
+        self.innerjoin: dict[str, bool] = {}
+        self.criteria_opts: tuple[Any, ...] = ()
 
 
 class _ColumnEntity:
@@ -44,97 +53,192 @@ class _ColumnEntity:
 
 
 class _JoinedLoad:
-    __slots__ = ("prop", "mapper", "keys", "start", "pk_idx", "alias")
+    __slots__ = ("prop", "mapper", "keys", "start", "pk_idx", "alias", "joined", "strategies",
+                 "sub_options")
+
+    def __init__(self) -> None:
+        self.joined: list[_JoinedLoad] = []
+        self.strategies: dict[str, str] = {}
+        self.sub_options: dict[str, list[Any]] = {}
 
 
 class ORMCompileState:
     """The Core statement to run and how to turn its rows into entities and columns."""
 
-    def __init__(self, statement: Any, entities: list[Any], single_entity: bool, has_joined_collection: bool) -> None:
+    def __init__(self, statement: Any, entities: list[Any], single_entity: bool,
+                 has_joined_collection: bool, criteria: tuple[Any, ...] = ()) -> None:
         self.statement = statement
         self.entities = entities
         self.single_entity = single_entity
         self.has_joined_collection = has_joined_collection
         self.keys = [e.name for e in entities]
+        #: with_loader_criteria options: they travel with the loaded objects to later lazy loads
+        self.criteria = criteria
 
 
-def _apply_options(ent: _MapperEntity, options: tuple[Any, ...]) -> tuple[list[str], bool]:
-    """Resolve loader options for one mapper entity; returns (column keys to load, changed)."""
+class LoadContext:
+    """What the objects of one result share: N+1 bookkeeping and options that propagate to their
+    lazy loads. Each loaded object's state points at the context of the result that loaded it."""
+
+    __slots__ = ("size", "counts", "reported", "criteria", "sub_options", "__weakref__")
+
+    def __init__(self, size: int, criteria: tuple[Any, ...] = (),
+                 sub_options: dict[Any, list[Any]] | None = None) -> None:
+        self.size = size
+        self.counts: dict[Any, int] = {}
+        self.reported: set[Any] = set()
+        self.criteria = criteria
+        self.sub_options = sub_options
+
+
+def _entity_matches(ent: _MapperEntity, attr: Any) -> bool:
+    """Does the option attribute ``attr`` (``User.x`` or ``ua.x``) belong to entity ``ent``?"""
+    pa = getattr(attr, "_parent_alias", None)
+    if pa is not None:
+        return pa is ent.alias_entity
+    parent = getattr(attr, "parent", None)
+    if parent is None:
+        return False
+    mapper = ent.mapper
+    return parent is mapper or issubclass(mapper.class_, parent.class_)
+
+
+def _bound_entity_matches(ent: _MapperEntity, entity: Any) -> bool:
+    if entity is None:
+        return True
+    if ent.alias_entity is not None:
+        return entity is ent.alias_entity
+    return getattr(entity, MAPPER_ATTR, None) is ent.mapper
+
+
+def _apply_options(ent: _MapperEntity, options: tuple[Any, ...]) -> list[str]:
+    """Resolve loader options for one mapper entity (or joined-load target); returns the column
+    keys to load. Sets strategies / sub-options / contains_eager on ``ent``."""
     mapper = ent.mapper
     keys = list(mapper._load_keys)
+    wildcard: str | None = None
     for opt in options:
-        steps = getattr(opt, "steps", None)
-        if not steps:
-            continue
-        attr, strategy, extra = steps[0]
-        if strategy == "load_only":
-            wanted = {a.key for a in attr if getattr(a, "class_", None) is not None and
-                      getattr(a.class_, MAPPER_ATTR, None) is mapper}
-            if not wanted and attr:
+        for load in (opt._flatten() if hasattr(opt, "_flatten") else ()):
+            steps = load.steps
+            if not steps or not _bound_entity_matches(ent, getattr(load, "entity", None)):
                 continue
-            keys = [k for k in mapper._column_keys if k in wanted or k in mapper._pk_keys]
-            continue
-        if isinstance(attr, str):
-            prop = mapper._props.get(attr)
-        else:
-            if getattr(attr, "mapper", None) is not mapper and getattr(attr, "parent", None) is not mapper:
+            attr, strategy, extra = steps[0]
+            if strategy == "load_only":
+                wanted = {a.key for a in attr if _entity_matches(ent, a)}
+                if not wanted and attr:
+                    continue
+                keys = [k for k in mapper._column_keys if k in wanted or k in mapper._pk_keys]
                 continue
-            prop = attr.prop
-        if prop is None:
-            continue
-        if prop._is_column:
-            if strategy == "defer":
-                keys = [k for k in keys if k != prop.key]
-            elif strategy == "undefer" and prop.key not in keys:
-                keys.append(prop.key)
-            continue
-        if strategy != "default":
-            ent.strategies[prop.key] = strategy
-            if strategy == "contains_eager":
-                ent.contains_eager.append((prop, extra.get("alias")))
-        if len(steps) > 1:
-            from sqlweave.orm.strategy_options import Load
+            if isinstance(attr, str):
+                if attr == "*" or attr.endswith(".*"):
+                    if strategy not in ("defer", "undefer"):
+                        wildcard = strategy
+                    elif strategy == "undefer":
+                        keys = list(mapper._column_keys)
+                    continue
+                prop = mapper._props.get(attr)
+            else:
+                if not _entity_matches(ent, attr):
+                    continue
+                prop = attr.prop
+            if prop is None:
+                continue
+            if not getattr(prop, "_is_relationship", False):
+                if strategy == "defer":
+                    keys = [k for k in keys if k != prop.key]
+                elif strategy == "undefer" and prop.key not in keys:
+                    keys.append(prop.key)
+                continue
+            if strategy != "default":
+                ent.strategies[prop.key] = strategy
+                if strategy == "joined":
+                    ent.innerjoin[prop.key] = bool(extra.get("innerjoin"))
+                if strategy == "contains_eager":
+                    ent.contains_eager.append((prop, extra.get("alias")))
+            if len(steps) > 1:
+                from sqlweave.orm.strategy_options import Load
 
-            ent.sub_options.setdefault(prop.key, []).append(Load(steps[1:]))
+                ent.sub_options.setdefault(prop.key, []).append(Load._from_steps(steps[1:]))
+    if wildcard is not None:
+        for key in mapper._relationship_keys:
+            ent.strategies.setdefault(key, wildcard)
     for k in mapper._pk_keys:
         if k not in keys:
             keys.insert(0, k)
-    return keys, True
+    return keys
+
+
+_cache: weakref.WeakKeyDictionary[Any, ORMCompileState] = weakref.WeakKeyDictionary()
 
 
 def compile_orm_select(stmt: Any) -> ORMCompileState:
-    """Build the Core statement and the loading plan for an ORM select."""
-    from sqlweave.core.sql import coercions
+    """Build (or fetch from the per-statement cache) the Core statement and loading plan."""
+    cs = _cache.get(stmt)
+    if cs is None:
+        cs = _cache[stmt] = _compile_orm_select(stmt)
+    return cs
 
-    options = stmt._with_options
+
+def _crit_for(criteria: list[Any], mapper: Any, from_: Any = None) -> list[Any]:
+    from sqlweave.orm.util import adapt_clause, table_adapter
+
+    out = []
+    for opt in criteria:
+        if opt.applies_to(mapper):
+            c = opt.criteria_for(mapper)
+            if from_ is not None:
+                c = adapt_clause(c, table_adapter(mapper.local_table, from_))
+            out.append(c)
+    return out
+
+
+def _compile_orm_select(stmt: Any) -> ORMCompileState:
+    from sqlweave.core.sql import coercions
+    from sqlweave.orm.strategy_options import LoaderCriteriaOption
+    from sqlweave.orm.util import AliasedClass, relationship_join
+
+    options = tuple(o for o in stmt._with_options if not isinstance(o, LoaderCriteriaOption))
+    criteria = [o for o in stmt._with_options if isinstance(o, LoaderCriteriaOption)]
     cols: list[Any] = []
     entities: list[Any] = []
     joins: list[Any] = []
+    extra_where: list[Any] = []
     has_joined_collection = False
     for raw_ent, raw_col in zip(stmt._entities, stmt._raw_columns):
+        alias_ent = raw_ent if isinstance(raw_ent, AliasedClass) else None
         mapper = getattr(raw_ent, MAPPER_ATTR, None) if isinstance(raw_ent, type) else None
+        if alias_ent is not None:
+            mapper = alias_ent._sw_aliased_mapper
         if mapper is not None:
             mapper._check_configure()
-            ent = _MapperEntity(mapper)
-            keys, _ = _apply_options(ent, options)
+            ent = _MapperEntity(mapper, alias_ent)
+            keys = _apply_options(ent, options)
             colmap = mapper._props
             ent.keys = keys
             ent.start = len(cols)
-            cols.extend(colmap[k].columns[0] for k in keys)  # type: ignore[attr-defined]
+            if alias_ent is not None:
+                fc = ent.from_.c
+                cols.extend(fc[colmap[k].columns[0].key] for k in keys)  # type: ignore[attr-defined]
+            else:
+                cols.extend(colmap[k].columns[0] for k in keys)  # type: ignore[attr-defined]
             ent.pk_idx = [ent.start + keys.index(k) for k in mapper._pk_keys]
+            if criteria and (alias_ent is None or any(c.include_aliases for c in criteria)):
+                extra_where.extend(_crit_for(criteria, mapper, ent.from_))
             for key in mapper._relationship_keys:
                 prop = colmap[key]
                 strategy = ent.strategies.get(key, prop.lazy)  # type: ignore[attr-defined]
                 if strategy == "joined":
-                    jl = _setup_joined(prop, cols, joins, bool(prop.innerjoin))  # type: ignore[attr-defined]
+                    inner = ent.innerjoin.get(key, bool(prop.innerjoin))  # type: ignore[attr-defined]
+                    jl = _setup_joined(prop, ent.from_, cols, joins, inner, ent.sub_options.get(key, ()),
+                                       criteria)
                     ent.joined.append(jl)
-                    if prop.uselist:  # type: ignore[attr-defined]
-                        has_joined_collection = True
+                    has_joined_collection = has_joined_collection or _any_collection(jl)
             for prop, alias in ent.contains_eager:
                 jl = _setup_contains_eager(prop, alias, cols)
                 ent.joined.append(jl)
                 if prop.uselist:
                     has_joined_collection = True
+            ent.criteria_opts = tuple(criteria)
             entities.append(ent)
         else:
             idx = len(cols)
@@ -153,21 +257,55 @@ def compile_orm_select(stmt: Any) -> ORMCompileState:
     new._raw_columns = tuple(cols)
     new._propagate_attrs = {}
     new._with_options = ()
+    for ent in entities:  # inheritance: select(SingleTableSubclass) filters on the discriminator
+        if isinstance(ent, _MapperEntity) and ent.mapper.single:
+            from sqlweave.orm.inheritance import single_table_criterion
+
+            new = single_table_criterion(new, ent.mapper)
     if stmt._setup_joins:
         sj = []
         for target, onclause, flags in stmt._setup_joins:
+            flags = dict(flags)
+            if flags.get("from_") is not None:
+                flags["from_"] = coercions.expect_from(flags["from_"])
             hook = getattr(target, "_join_target_hook", None)
+            tmapper = None
+            tfrom = None
             if hook is not None:
+                prop = target.prop
+                tmapper = prop.mapper
                 target, on = hook()
                 if onclause is None:
                     onclause = on
+                else:
+                    onclause = and_(on, onclause)
             else:
                 ohook = getattr(onclause, "_join_target_hook", None)
                 if ohook is not None:
-                    onclause = ohook()[1]
-                target = coercions.expect_from(target)
+                    prop = onclause.prop
+                    tmapper = prop.mapper
+                    parent_alias = getattr(onclause, "_parent_alias", None)
+                    if isinstance(target, AliasedClass):
+                        right, onclause = relationship_join(prop, parent_alias, target)
+                        tfrom = target._sw_selectable
+                        target = right if prop.secondary is not None else tfrom
+                    else:
+                        right, onclause = relationship_join(prop, parent_alias, None)
+                        target = right
+                else:
+                    if isinstance(target, AliasedClass):
+                        tmapper = None
+                    elif isinstance(target, type):
+                        tmapper = getattr(target, MAPPER_ATTR, None)
+                    target = coercions.expect_from(target)
+            if criteria and tmapper is not None:
+                extra = _crit_for(criteria, tmapper, tfrom)
+                if extra:
+                    onclause = and_(onclause, *extra) if onclause is not None else and_(*extra)
             sj.append((target, onclause, flags))
         new._setup_joins = tuple(sj)
+    if extra_where:
+        new._where = new._where + tuple(extra_where)
     if joins:
         froms = list(new.get_final_froms()) if not new._from_obj and not new._setup_joins else None
         base = froms[0] if froms else None
@@ -179,39 +317,63 @@ def compile_orm_select(stmt: Any) -> ORMCompileState:
         if base is not None:
             new._from_obj = (base,)
     single = len(entities) == 1 and isinstance(entities[0], _MapperEntity)
-    return ORMCompileState(new, entities, single, has_joined_collection)
+    return ORMCompileState(new, entities, single, has_joined_collection, tuple(criteria))
 
 
-def _setup_joined(prop: Any, cols: list[Any], joins: list[Any], innerjoin: bool) -> _JoinedLoad:
+def _any_collection(jl: _JoinedLoad) -> bool:
+    return bool(jl.prop.uselist) or any(_any_collection(j) for j in jl.joined)
+
+
+def _setup_joined(prop: Any, parent_from: Any, cols: list[Any], joins: list[Any], innerjoin: bool,
+                  sub_options: Any, criteria: list[Any]) -> _JoinedLoad:
+    """Add the LEFT OUTER (or INNER) JOIN and columns of a joined eager load; nested joined
+    loads (``joinedload(A.b).joinedload(B.c)``) join from this load's alias."""
+    prop.parent._check_configure()
     target = prop.mapper
     alias = Alias(target.local_table)
     jl = _JoinedLoad()
     jl.prop = prop
     jl.mapper = target
     jl.alias = alias
-    keys = list(target._load_keys)
+
+    def pcol(c: Any) -> Any:
+        return parent_from.c[c.key] if parent_from is not None else c
+
+    sub = _MapperEntity(target)
+    keys = _apply_options(sub, tuple(sub_options))
+    jl.strategies = sub.strategies
+    jl.sub_options = sub.sub_options
     jl.keys = keys
     jl.start = len(cols)
     cols.extend(alias.c[target._props[k].columns[0].key] for k in keys)
     jl.pk_idx = [jl.start + keys.index(k) for k in target._pk_keys]
+    extra = _crit_for(criteria, target, alias)
     if prop.direction == MANYTOMANY:
         sec = Alias(prop.secondary)
-        on1 = and_(*[sec.c[s.key] == p for p, s in prop.local_pairs])
-        on2 = and_(*[sec.c[s.key] == alias.c[t.key] for t, s in prop.remote_pairs])
-        joins.append((sec, on1, False))
-        joins.append((alias, on2, False))
+        on1 = and_(*[sec.c[s.key] == pcol(p) for p, s in prop.local_pairs])
+        on2 = and_(*[sec.c[s.key] == alias.c[t.key] for t, s in prop.remote_pairs], *extra)
+        joins.append((sec, on1, innerjoin))
+        joins.append((alias, on2, innerjoin))
     elif prop.direction == MANYTOONE:
-        on = and_(*[alias.c[src.key] == dest for src, dest in prop.synchronize_pairs])
+        on = and_(*[alias.c[src.key] == pcol(dest) for src, dest in prop.synchronize_pairs], *extra)
         joins.append((alias, on, innerjoin))
     else:
-        on = and_(*[src == alias.c[dest.key] for src, dest in prop.synchronize_pairs])
+        on = and_(*[pcol(src) == alias.c[dest.key] for src, dest in prop.synchronize_pairs], *extra)
         joins.append((alias, on, innerjoin))
+    for key in target._relationship_keys:
+        if sub.strategies.get(key) == "joined":
+            p = target._props[key]
+            # a nested join below an outer join stays outer, or it would drop the parent rows
+            inner = sub.innerjoin.get(key, False) and innerjoin
+            jl.joined.append(_setup_joined(p, alias, cols, joins, inner, sub.sub_options.get(key, ()),
+                                           criteria))
     return jl
 
 
 def _setup_contains_eager(prop: Any, alias: Any, cols: list[Any]) -> _JoinedLoad:
     target = prop.mapper
     table = alias if alias is not None else target.local_table
+    table = getattr(table, "_sw_selectable", table)  # an aliased() class
     jl = _JoinedLoad()
     jl.prop = prop
     jl.mapper = target
@@ -230,11 +392,17 @@ def _setup_contains_eager(prop: Any, alias: Any, cols: list[Any]) -> _JoinedLoad
 
 
 def load_instances(session: Any, rows: list[Any], keys: list[str], start: int, pk_idx: list[int],
-                   mapper: Any, populate_existing: bool = False, strategies: dict[str, str] | None = None) -> list[Any]:
+                   mapper: Any, populate_existing: bool = False, strategies: dict[str, str] | None = None,
+                   ctx: LoadContext | None = None) -> list[Any]:
     """One object per row (None where the primary key is NULL), from the identity map when present.
 
-    A new object costs one ``__new__``, one ``__dict__`` update and one identity-map insert.
+    A new object costs one ``__new__``, one ``__dict__`` update and one identity-map insert. An
+    identity-map hit keeps the object's unflushed changes unless ``populate_existing``.
     """
+    if mapper.polymorphic_on is not None:  # inheritance: one class per row
+        from sqlweave.orm.inheritance import load_polymorphic
+
+        return load_polymorphic(session, rows, keys, start, pk_idx, mapper, populate_existing, strategies)
     imap = session.identity_map._dict
     sid = session.hash_key
     base = mapper.base_mapper
@@ -269,6 +437,8 @@ def load_instances(session: Any, rows: list[Any], keys: list[str], start: int, p
             if obj is not None:
                 if populate_existing or state.expired_attributes:
                     _populate_existing(state, obj, keys, row, start, populate_existing)
+                if ctx is not None:
+                    state._load_result = ctx
                 append(obj)
                 continue
         obj = new(cls)
@@ -277,6 +447,7 @@ def load_instances(session: Any, rows: list[Any], keys: list[str], start: int, p
         state = InstanceState(obj, mapper)
         state.key = ident
         state.session_id = sid
+        state._load_result = ctx
         if lp is not None:
             state.load_path = lp
         d[STATE_ATTR] = state
@@ -311,22 +482,28 @@ def _populate_existing(state: Any, obj: Any, keys: list[str], row: Any, start: i
             exp.discard(k)
 
 
-def process_rows(session: Any, cs: ORMCompileState, rows: list[Any], populate_existing: bool = False) -> list[tuple[Any, ...]]:
-    """Turn Core rows into result tuples of entities and column values; run eager loaders."""
+def process_rows(session: Any, cs: ORMCompileState, rows: list[Any], populate_existing: bool = False,
+                 unique: bool = False) -> list[tuple[Any, ...]]:
+    """Turn Core rows into result tuples of entities and column values; run eager loaders.
+
+    ``unique`` drops duplicate result tuples (joined eager loading of collections repeats the
+    parent); the Session's Result leaves that to ``Result.unique()``, the loaders ask for it.
+    """
     columns: list[list[Any]] = []
     for ent in cs.entities:
         if isinstance(ent, _MapperEntity):
+            ctx = LoadContext(len(rows), cs.criteria, _sub_option_map(ent))
             objs = load_instances(session, rows, ent.keys, ent.start, ent.pk_idx, ent.mapper,
-                                  populate_existing, ent.strategies or None)
+                                  populate_existing, ent.strategies or None, ctx)
             for jl in ent.joined:
-                _populate_joined(session, jl, objs, rows)
-            _run_post_loaders(session, ent, objs)
+                _populate_joined(session, jl, objs, rows, ctx)
+            _run_post_loaders(session, ent.mapper, ent.strategies, ent.sub_options, objs, cs.criteria)
             columns.append(objs)
         else:
             i = ent.idx
             columns.append([r[i] for r in rows])
     out = list(zip(*columns)) if columns else []
-    if cs.has_joined_collection:
+    if unique and cs.has_joined_collection:
         seen: set[Any] = set()
         uniq = []
         for r in out:
@@ -338,19 +515,31 @@ def process_rows(session: Any, cs: ORMCompileState, rows: list[Any], populate_ex
     return out
 
 
-def _populate_joined(session: Any, jl: _JoinedLoad, parents: list[Any], rows: list[Any]) -> None:
+def _sub_option_map(ent: _MapperEntity) -> dict[Any, list[Any]] | None:
+    """Chained options under lazily loaded relationships (``defaultload(A.b).selectinload(B.c)``),
+    kept for the lazy load that will happen later."""
+    if not ent.sub_options:
+        return None
+    m = ent.mapper
+    return {(m, k): v for k, v in ent.sub_options.items()}
+
+
+def _populate_joined(session: Any, jl: _JoinedLoad, parents: list[Any], rows: list[Any],
+                     ctx: LoadContext | None) -> None:
     prop = jl.prop
     key = prop.key
-    children = load_instances(session, rows, jl.keys, jl.start, jl.pk_idx, jl.mapper)
+    children = load_instances(session, rows, jl.keys, jl.start, jl.pk_idx, jl.mapper,
+                              strategies=jl.strategies or None, ctx=ctx)
     if prop.uselist:
-        collected: dict[int, tuple[Any, list[Any], set[int]]] = {}
+        collected: dict[int, tuple[Any, list[Any] | None, set[int]]] = {}
         for parent, child in zip(parents, children):
             if parent is None:
                 continue
             entry = collected.get(id(parent))
             if entry is None:
-                if key in parent.__dict__ and not _is_fresh(parent):
-                    entry = collected[id(parent)] = (parent, None, set())  # type: ignore[assignment]
+                if key in parent.__dict__:
+                    # already loaded (identity map hit): keep it, with any unflushed changes
+                    entry = collected[id(parent)] = (parent, None, set())
                 else:
                     entry = collected[id(parent)] = (parent, [], set())
             lst = entry[1]
@@ -364,29 +553,38 @@ def _populate_joined(session: Any, jl: _JoinedLoad, parents: list[Any], rows: li
         for parent, child in zip(parents, children):
             if parent is not None and key not in parent.__dict__:
                 parent.__dict__[key] = child
+    for sub in jl.joined:
+        _populate_joined(session, sub, children, rows, ctx)
+    if jl.sub_options or jl.strategies:
+        uniq = list({id(c): c for c in children if c is not None}.values())
+        _run_post_loaders(session, jl.mapper, jl.strategies, jl.sub_options, uniq, ctx.criteria if ctx else (),
+                          skip_joined=True)
 
 
-def _is_fresh(obj: Any) -> bool:
-    return False
-
-
-def _run_post_loaders(session: Any, ent: _MapperEntity, objs: list[Any]) -> None:
-    mapper = ent.mapper
+def _run_post_loaders(session: Any, mapper: Any, strategies_: dict[str, str], sub_options: dict[str, list[Any]],
+                      objs: list[Any], criteria: tuple[Any, ...] = (), skip_joined: bool = False) -> None:
+    """Eager loads that run after the rows are turned into objects: selectin, subquery,
+    immediate, and options chained below a joined load."""
     from sqlweave.orm import strategies
 
+    live = None
     for key in mapper._relationship_keys:
         prop = mapper._props[key]
-        strategy = ent.strategies.get(key, prop.lazy)  # type: ignore[attr-defined]
-        if strategy == "selectin":
-            strategies.selectin_load(session, prop, [o for o in objs if o is not None],
-                                     ent.sub_options.get(key, ()))
-        elif strategy == "joined" and key in ent.sub_options:
-            children: list[Any] = []
-            for o in objs:
-                if o is None:
-                    continue
-                v = o.__dict__.get(key)
-                if v is None:
-                    continue
-                children.extend(v if prop.uselist else [v])  # type: ignore[attr-defined]
-            strategies.apply_options_to_loaded(session, prop.mapper, children, ent.sub_options[key])  # type: ignore[attr-defined]
+        strategy = strategies_.get(key, prop.lazy)  # type: ignore[attr-defined]
+        if strategy in ("selectin", "subquery", "immediate"):
+            if live is None:
+                live = [o for o in objs if o is not None]
+                if len(live) != len(objs) or len({id(o) for o in live}) != len(live):
+                    live = list({id(o): o for o in live}.values())
+            if not live:
+                return
+            subs = sub_options.get(key, ())
+            if strategy == "selectin":
+                strategies.selectin_load(session, prop, live, subs, criteria)
+            elif strategy == "subquery":
+                strategies.selectin_load(session, prop, live, subs, criteria, batch=None)
+            elif strategy == "immediate":
+                strategies.immediate_load(session, prop, live, subs, criteria)
+
+
+_ = sa_exc

@@ -16,6 +16,7 @@ __all__ = [
     "DetachedInstanceError", "FlushError", "MappedAnnotationError", "MultipleResultsFound",
     "NoResultFound", "ObjectDeletedError", "StaleDataError", "UnmappedClassError",
     "UnmappedInstanceError", "UnmappedError", "ORMConfigurationError", "LazyLoadRaised",
+    "NPlusOneWarning", "NPlusOneError",
 ]
 
 
@@ -74,3 +75,7 @@ class LazyLoadRaised(InvalidRequestError):
 
 class NPlusOneWarning(SAWarning):
     """Lazy loads of one relationship fired for many objects from one result (N+1 queries)."""
+
+
+class NPlusOneError(InvalidRequestError):
+    """Raised instead of :class:`NPlusOneWarning` by a Session with ``n_plus_one="raise"``."""

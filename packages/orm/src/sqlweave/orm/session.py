@@ -15,6 +15,7 @@ from sqlweave.orm.identity import IdentityMap
 from sqlweave.orm.state import _sessions, get_history
 
 _ids = itertools.count(1)
+_DEFAULT: Any = object()
 
 
 class SessionTransaction:
@@ -74,7 +75,7 @@ class Session:
     def __init__(self, bind: Any = None, *, autoflush: bool = True, expire_on_commit: bool = True,
                  autobegin: bool = True, binds: dict[Any, Any] | None = None, info: Any = None,
                  twophase: bool = False, query_cls: Any = None, join_transaction_mode: Any = None,
-                 close_resets_only: Any = None, n_plus_one: Any = None, **kw: Any) -> None:
+                 close_resets_only: Any = None, n_plus_one: Any = _DEFAULT, **kw: Any) -> None:
         self.bind = bind
         self.binds = dict(binds or {})
         if bind is None and self.binds:
@@ -94,7 +95,12 @@ class Session:
         self._root_conn_trans: Any = None
         self._flushing = False
         self._no_autoflush = 0
-        self._warn_n_plus_one = n_plus_one
+        from sqlweave.orm import loading
+
+        #: N+1 detection: "warn", "raise" or None (see sqlweave.orm.loading)
+        self.n_plus_one = loading.default_n_plus_one() if n_plus_one is _DEFAULT else loading.check_mode(n_plus_one)
+        self._query_cls = query_cls
+        self._n1_off = 0
 
     # -- context manager --------------------------------------------------------------------
     def __enter__(self) -> Session:
@@ -383,7 +389,11 @@ class Session:
             if prop.passive_deletes and key not in obj.__dict__:
                 continue
             with self.no_autoflush:  # the parent is already marked; don't flush half a cascade
-                v = getattr(obj, key)
+                self._n1_off += 1  # cascade loads are the ORM's own, not the caller's N+1
+                try:
+                    v = getattr(obj, key)
+                finally:
+                    self._n1_off -= 1
             if v is None:
                 continue
             for item in list(v if prop.uselist else (v,)):
@@ -550,16 +560,23 @@ class Session:
         if self.dispatch.do_orm_execute and not kw.get("_sw_skip_events"):  # events: do_orm_execute
             return _orm_events.orm_execute(self, statement, params, execution_options, bind_arguments)
         attrs = getattr(statement, "_propagate_attrs", None)
-        if attrs and "compile_state_plugin" in attrs and getattr(statement, "_is_select_statement", False):
-            return self._execute_orm_select(statement, params, execution_options or {})
+        if attrs and "compile_state_plugin" in attrs:
+            if getattr(statement, "_is_select_statement", False):
+                return self._execute_orm_select(statement, params, execution_options or {})
+            if getattr(statement, "is_dml", False):
+                from sqlweave.orm.dml import execute_orm_dml
+
+                return execute_orm_dml(self, statement, params, execution_options or {})
         if self.autoflush and not self._flushing and not self._no_autoflush:
             self._autoflush()
         return self.connection().execute(statement, params, execution_options=execution_options)
 
     def scalars(self, statement: Any, params: Any = None, **kw: Any) -> Any:
+        """``execute(...).scalars()``: the first column (or entity) of each row."""
         return self.execute(statement, params, **kw).scalars()
 
     def scalar(self, statement: Any, params: Any = None, **kw: Any) -> Any:
+        """The first column of the first row, or None."""
         return self.execute(statement, params, **kw).scalar()
 
     def _compile(self, statement: Any) -> Any:
@@ -568,19 +585,44 @@ class Session:
         return compile_orm_select(statement)
 
     def _execute_orm_select(self, statement: Any, params: Any, opts: dict[str, Any]) -> Any:
+        """Run an ORM select: autoflush, execute the compiled Core statement, build entities.
+
+        With ``yield_per`` the rows are fetched and turned into objects ``yield_per`` at a time
+        (eager loaders run per batch), so memory stays bounded by the batch size.
+        """
         from sqlweave.orm.context import process_rows
+        from sqlweave.orm.loading import make_result
 
         if self.autoflush and not self._flushing and not self._no_autoflush:
             self._autoflush()
         cs = self._compile(statement)
+        sopts = statement._execution_options
+        if sopts:
+            opts = {**sopts, **opts}
+        populate = bool(opts.get("populate_existing"))
+        yield_per = opts.get("yield_per")
         conn = self.connection()
-        result = conn.execute(cs.statement, params, execution_options=opts or None)
+        core_opts = {k: v for k, v in opts.items() if k not in ("populate_existing", "yield_per")} or None
+        result = conn.execute(cs.statement, params, execution_options=core_opts)
+        if yield_per:
+            if cs.has_joined_collection:
+                raise sa_exc.InvalidRequestError(
+                    "The yield_per option is not compatible with joined eager loading of collections: "
+                    "a parent's related rows may span batches. Use selectinload() instead.")
+
+            def batches() -> Any:
+                while True:
+                    rows = result.fetchmany(yield_per)
+                    if not rows:
+                        return
+                    yield from process_rows(self, cs, rows, populate)
+
+            res = make_result(cs.keys, batches(), False, result.close)
+            res._yield_per = yield_per
+            return res
         rows = result.fetchall()
-        populate = bool(opts.get("populate_existing") or statement._execution_options.get("populate_existing"))
         out = process_rows(self, cs, rows, populate)
-        md = ResultMetaData(cs.keys)
-        make = md.row_cls
-        return IteratorResult(md, [make(r) for r in out])
+        return make_result(cs.keys, out, cs.has_joined_collection)
 
     def _orm_objects(self, statement: Any, params: Any = None) -> list[Any]:
         """Entities of a single-entity ORM select (used by loaders; no Result wrapper)."""
@@ -590,17 +632,22 @@ class Session:
             self._autoflush()
         cs = self._compile(statement)
         rows = self.connection().execute(cs.statement, params).fetchall()
-        return [r[0] for r in process_rows(self, cs, rows)]
+        return [r[0] for r in process_rows(self, cs, rows, unique=True)]
 
     def _orm_rows(self, statement: Any, params: Any = None) -> list[tuple[Any, ...]]:
         from sqlweave.orm.context import process_rows
 
         cs = self._compile(statement)
         rows = self.connection().execute(cs.statement, params).fetchall()
-        return process_rows(self, cs, rows)
+        return process_rows(self, cs, rows, unique=True)
 
     def _note_lazy_load(self, state: Any, prop: Any) -> None:
-        """Hook for N+1 detection (see issue 8); off by default."""
+        """N+1 detection: called before each lazy load that issues SQL (see sqlweave.orm.loading)."""
+        mode = self.n_plus_one
+        if mode is not None and state._load_result is not None and not self._n1_off and not self._flushing:
+            from sqlweave.orm.loading import note_lazy_load
+
+            note_lazy_load(mode, state, prop)
 
     def get(self, entity: Any, ident: Any, *, options: Any = None, populate_existing: bool = False,
             with_for_update: Any = None, identity_token: Any = None, execution_options: Any = None) -> Any:
@@ -660,7 +707,7 @@ class Session:
         """The legacy Query API over ``select()``."""
         from sqlweave.orm.query import Query
 
-        return Query(entities, self)
+        return (self._query_cls or Query)(entities, self)
 
     # -- merge -----------------------------------------------------------------------------------
     def merge(self, instance: Any, *, load: bool = True, options: Any = None) -> Any:

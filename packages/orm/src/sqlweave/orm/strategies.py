@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from sqlweave.core.sql.elements import and_, bindparam
+from sqlweave.core.sql.elements import and_, bindparam, tuple_
 from sqlweave.orm import exc as orm_exc
 from sqlweave.orm.base import MANYTOMANY, MANYTOONE, STATE_ATTR
 
@@ -44,8 +44,14 @@ class _Strategy:
         raise NotImplementedError
 
 
-def lazy_load(prop: Any, state: Any, obj: Any, mode: str) -> Any:
-    """Load ``prop`` for one persistent object (called from the attribute descriptor)."""
+def lazy_load(prop: Any, state: Any, obj: Any, mode: str, extra_options: tuple[Any, ...] = (),
+              note: bool = True) -> Any:
+    """Load ``prop`` for one persistent object (called from the attribute descriptor).
+
+    Options that travel with the object's result (``with_loader_criteria``, options chained below
+    a lazily loaded relationship) apply to the lazy-load SELECT. ``note`` reports the load to the
+    session's N+1 detector.
+    """
     d = obj.__dict__
     key = prop.key
     if mode == "noload":
@@ -62,7 +68,14 @@ def lazy_load(prop: Any, state: Any, obj: Any, mode: str) -> Any:
             f"with selectinload({prop._name})), or attach the object with session.add()/merge()."
         )
     mapper = state.mapper
-    if prop.direction == MANYTOONE:
+    ctx = state._load_result
+    opts = extra_options
+    if ctx is not None:
+        if ctx.sub_options:
+            opts = opts + tuple(ctx.sub_options.get((mapper, key), ()))
+        if ctx.criteria:
+            opts = opts + ctx.criteria
+    if prop.direction == MANYTOONE and not (ctx is not None and ctx.criteria):
         vals = []
         for src, dest in prop.synchronize_pairs:
             k = mapper._column_to_key[dest]
@@ -82,8 +95,9 @@ def lazy_load(prop: Any, state: Any, obj: Any, mode: str) -> Any:
                     return o
             if mode == "raise_on_sql":
                 raise orm_exc.LazyLoadRaised(f"'{prop._name}' is not available due to lazy='raise_on_sql'")
-            sess._note_lazy_load(state, prop)
-            o = sess._get_impl(target, tuple(vals))
+            if note:
+                sess._note_lazy_load(state, prop)
+            o = sess._get_impl(target, tuple(vals), opts or None)
             d[key] = o
             return o
     if mode == "raise_on_sql":
@@ -93,7 +107,10 @@ def lazy_load(prop: Any, state: Any, obj: Any, mode: str) -> Any:
         value = prop._new_collection(obj, []) if prop.uselist else None
         d[key] = value
         return value
-    sess._note_lazy_load(state, prop)
+    if note:
+        sess._note_lazy_load(state, prop)
+    if opts:
+        stmt = stmt.options(*opts)
     items = sess._orm_objects(stmt, params)
     if prop.uselist:
         value = prop._new_collection(obj, items)
@@ -101,6 +118,17 @@ def lazy_load(prop: Any, state: Any, obj: Any, mode: str) -> Any:
         value = items[0] if items else None
     d[key] = value
     return value
+
+
+def immediate_load(session: Any, prop: Any, objs: list[Any], sub_options: Iterable[Any] = (),
+                   criteria: tuple[Any, ...] = ()) -> None:
+    """``immediateload()``: one lazy-load SELECT per parent, right away (a many-to-one already in
+    the identity map costs none)."""
+    opts = tuple(sub_options)
+    key = prop.key
+    for o in objs:
+        if key not in o.__dict__:
+            lazy_load(prop, o.__dict__[STATE_ATTR], o, "select", opts, note=False)
 
 
 def _lazy_statement(prop: Any, mapper: Any, obj: Any) -> tuple[Any, dict[str, Any]]:
@@ -170,99 +198,106 @@ for _mode in ("selectin", "joined", "subquery", "immediate", "contains_eager", "
 # ---------------------------------------------------------------------------------------------
 
 
-def selectin_load(session: Any, prop: Any, objs: list[Any], sub_options: Iterable[Any] = ()) -> None:
-    """Load ``prop`` for all ``objs`` with one IN query per batch of 500 keys."""
+def _val(o: Any, k: str) -> Any:
+    d = o.__dict__
+    return d[k] if k in d else getattr(o, k)
+
+
+def _in(cols: list[Any], chunk: list[Any]) -> Any:
+    """``col IN (...)``, or ``(a, b) IN ((..), (..))`` for composite keys."""
+    if len(cols) == 1:
+        return cols[0].in_([k[0] for k in chunk])
+    return tuple_(*cols).in_(chunk)
+
+
+def selectin_load(session: Any, prop: Any, objs: list[Any], sub_options: Iterable[Any] = (),
+                  criteria: tuple[Any, ...] = (), batch: int | None = _BATCH) -> None:
+    """Load ``prop`` for all ``objs`` with one IN query per batch of ``batch`` keys (all keys in
+    one query when ``batch`` is None, for ``subqueryload``). Keys are tuples, so composite keys
+    use a tuple IN. Many-to-one loads skip targets already in the identity map."""
     from sqlweave.core.sql.selectable import select
 
     key = prop.key
     parents = [o for o in objs if key not in o.__dict__]
+    opts = tuple(sub_options)
     if not parents:
-        if sub_options:
-            apply_options_to_loaded(session, prop.mapper, _children_of(prop, objs), sub_options)
+        if opts:
+            apply_options_to_loaded(session, prop.mapper, _children_of(prop, objs), opts)
         return
+    opts = opts + tuple(criteria)
     mapper = parents[0].__dict__[STATE_ATTR].mapper
     target = prop.mapper
-    opts = tuple(sub_options)
+    size = batch or max(len(parents), 1)
+
+    def chunks(keys: list[Any]) -> Any:
+        for i in range(0, len(keys), size):
+            yield keys[i:i + size]
+
     if prop.direction == MANYTOONE:
-        if len(prop.synchronize_pairs) != 1:
-            for o in parents:
-                getattr(o, key)
-            return
-        src, dest = prop.synchronize_pairs[0]
-        fk_key = mapper._column_to_key[dest]
+        pairs = prop.synchronize_pairs
+        fk_keys = [mapper._column_to_key[dest] for _, dest in pairs]
+        tcols = [src for src, _ in pairs]
+        tkeys = [target._column_to_key[c] for c in tcols]
         imap = session.identity_map._dict
         base = target.base_mapper
-        by_pk = src in target.primary_key and len(target.primary_key) == 1
+        pk = list(target.primary_key)
+        by_pk = sorted(map(id, tcols)) == sorted(map(id, pk)) and not criteria
+        order = [tcols.index(c) for c in pk] if by_pk else []
         need: dict[Any, list[Any]] = {}
         for o in parents:
-            v = o.__dict__.get(fk_key)
-            if v is None:
+            v = tuple(_val(o, k) for k in fk_keys)
+            if None in v:
                 o.__dict__[key] = None
                 continue
             if by_pk:
-                st = imap.get((base, (v,)))
-                if st is not None and st.obj() is not None:
-                    o.__dict__[key] = st.obj()
-                    continue
+                st = imap.get((base, tuple(v[i] for i in order)))
+                if st is not None and not st._deleted:
+                    found = st.obj()
+                    if found is not None:
+                        o.__dict__[key] = found
+                        continue
             need.setdefault(v, []).append(o)
-        keys = list(need)
-        src_key = target._column_to_key[src]
-        for i in range(0, len(keys), _BATCH):
-            chunk = keys[i:i + _BATCH]
-            stmt = select(target.class_).where(src.in_(chunk)).options(*opts)
+        for chunk in chunks(list(need)):
+            stmt = select(target.class_).where(_in(tcols, chunk)).options(*opts)
             for child in session._orm_objects(stmt):
-                for o in need.get(child.__dict__.get(src_key), ()):
+                for o in need.get(tuple(child.__dict__.get(k) for k in tkeys), ()):
                     o.__dict__[key] = child
-        for v, os_ in need.items():
+        for os_ in need.values():
             for o in os_:
                 o.__dict__.setdefault(key, None)
         return
     if prop.direction == MANYTOMANY:
-        if len(prop.local_pairs) != 1:
-            for o in parents:
-                getattr(o, key)
-            return
-        pcol, scol = prop.local_pairs[0]
-        pkey = mapper._column_to_key[pcol]
-        groups: dict[Any, list[Any]] = {}
-        for o in parents:
-            groups.setdefault(o.__dict__.get(pkey), []).append(o)
-        keys = [k for k in groups if k is not None]
-        results: dict[Any, list[Any]] = {k: [] for k in keys}
-        for i in range(0, len(keys), _BATCH):
-            chunk = keys[i:i + _BATCH]
-            stmt = (select(target.class_, scol).join(prop.secondary, prop.secondaryjoin)
-                    .where(scol.in_(chunk)).options(*opts))
-            if prop.order_by:
-                stmt = stmt.order_by(*prop.order_by)
-            for child, pk in session._orm_rows(stmt):
-                results[pk].append(child)
-        for k, os_ in groups.items():
-            for o in os_:
-                o.__dict__[key] = prop._new_collection(o, list(results.get(k, ())))
-        return
-    # one-to-many (collection or uselist=False)
-    if len(prop.synchronize_pairs) != 1:
-        for o in parents:
-            getattr(o, key)
-        return
-    src, dest = prop.synchronize_pairs[0]
-    pkey = mapper._column_to_key[src]
-    dkey = target._column_to_key[dest]
-    groups = {}
+        pcols = [p for p, _ in prop.local_pairs]
+        scols = [s for _, s in prop.local_pairs]
+    else:
+        pcols = [src for src, _ in prop.synchronize_pairs]
+        scols = [dest for _, dest in prop.synchronize_pairs]
+    pkeys = [mapper._column_to_key[c] for c in pcols]
+    groups: dict[Any, list[Any]] = {}
     for o in parents:
-        groups.setdefault(o.__dict__.get(pkey), []).append(o)
-    keys = [k for k in groups if k is not None]
-    results = {k: [] for k in keys}
-    for i in range(0, len(keys), _BATCH):
-        chunk = keys[i:i + _BATCH]
-        stmt = select(target.class_).where(dest.in_(chunk)).options(*opts)
+        groups.setdefault(tuple(_val(o, k) for k in pkeys), []).append(o)
+    keys = [k for k in groups if None not in k]
+    results: dict[Any, list[Any]] = {k: [] for k in keys}
+    n = len(scols)
+    for chunk in chunks(keys):
+        if prop.direction == MANYTOMANY:
+            stmt = (select(target.class_, *scols).join(prop.secondary, prop.secondaryjoin)
+                    .where(_in(scols, chunk)).options(*opts))
+        else:
+            stmt = select(target.class_).where(_in(scols, chunk)).options(*opts)
         if prop.order_by:
             stmt = stmt.order_by(*prop.order_by)
-        for child in session._orm_objects(stmt):
-            lst = results.get(child.__dict__.get(dkey))
-            if lst is not None:
-                lst.append(child)
+        if prop.direction == MANYTOMANY:
+            for row in session._orm_rows(stmt):
+                lst = results.get(tuple(row[1:1 + n]))
+                if lst is not None:
+                    lst.append(row[0])
+        else:
+            dkeys = [target._column_to_key[c] for c in scols]
+            for child in session._orm_objects(stmt):
+                lst = results.get(tuple(child.__dict__.get(k) for k in dkeys))
+                if lst is not None:
+                    lst.append(child)
     for k, os_ in groups.items():
         items = results.get(k, [])
         for o in os_:
@@ -294,7 +329,7 @@ def apply_options_to_loaded(session: Any, mapper: Any, objs: list[Any], options:
             continue
         from sqlweave.orm.strategy_options import Load
 
-        rest = [Load(steps[1:])] if len(steps) > 1 else []
+        rest = [Load._from_steps(steps[1:])] if len(steps) > 1 else []
         if strategy in ("selectin", "joined", "subquery", "immediate"):
             selectin_load(session, prop, [o for o in objs if o is not None], rest)
         elif rest:

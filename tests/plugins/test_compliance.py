@@ -8,6 +8,7 @@ flag, never a database).
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -24,11 +25,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _run_suite(url: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "SQLWEAVE_COMPLIANCE_URL"}
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
          "-p", "sqlweave.core.testing.plugin", f"--sqlweave-url={url}",
          "--pyargs", "sqlweave.core.testing.suite", *extra],
-        capture_output=True, text=True, cwd=str(ROOT), timeout=900,
+        capture_output=True, text=True, cwd=str(ROOT), env=env, timeout=900,
     )
 
 

@@ -8,6 +8,8 @@ monkeypatch of the registry.
 
 from __future__ import annotations
 
+import importlib.metadata
+import importlib.util
 import os
 import subprocess
 import sys
@@ -23,13 +25,25 @@ ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "third_party_dialect"
 
 
+def _can_build_offline() -> bool:
+    """True when this environment's setuptools can build a wheel by itself (no index needed)."""
+    try:
+        raw = importlib.metadata.version("setuptools")
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    version = tuple(int(p) for p in raw.split(".")[:2] if p.isdigit())
+    return version >= (70, 1) or importlib.util.find_spec("wheel") is not None
+
+
 @pytest.fixture(scope="module")
 def audit_site(tmp_path_factory: Any) -> Path:
     target = tmp_path_factory.mktemp("sqlite_audit_site")
-    # build isolation fetches setuptools from the index (pip's default, as a user's install would)
+    # Build with this environment's setuptools when it can (works offline); otherwise pip's
+    # default build isolation fetches setuptools from the index, as a user's install would.
+    isolation = [] if not _can_build_offline() else ["--no-build-isolation"]
     proc = subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-deps",
-         "--target", str(target), str(EXAMPLE)],
+         *isolation, "--target", str(target), str(EXAMPLE)],
         capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 from sqlweave.core import types as sqltypes
 from sqlweave.core.schema import Column, MetaData, Table
 from sqlweave.orm import exc as orm_exc
+from sqlweave.orm import inheritance as _inheritance
 from sqlweave.orm.attributes import _init_kwargs
 from sqlweave.orm.mapper import ColumnProperty, Mapper
 from sqlweave.orm.relationships import RelationshipProperty
@@ -303,6 +304,10 @@ def _as_declarative(reg: registry, cls: Any) -> Mapper | None:
     tablename = getattr(cls, "__tablename__", None)
     mapper_args = dict(getattr(cls, "__mapper_args__", None) or {})
     table = cls.__dict__.get("__table__")
+    inherits = _inheritance.mapped_parent(cls)  # inheritance: single-table subclass
+    if inherits is not None:
+        _inheritance.check_table(cls, inherits)
+        table, tablename = inherits.local_table, None
     columns: list[tuple[str, Column, MappedColumn | None]] = []
     props: dict[str, Any] = {}
     names = list(dict.fromkeys([*annotations, *sources]))
@@ -398,6 +403,7 @@ def _as_declarative(reg: registry, cls: Any) -> Mapper | None:
                 v = [_unwrap_col(c) for c in (v if isinstance(v, (list, tuple)) else [v])]
             kw[k] = v
     mapper = Mapper(cls, table, props, registry=reg, **kw)
+    _inheritance.setup(mapper, inherits, cls)  # inheritance: polymorphic_on / identity
     cls.__mapper__ = mapper
     reg._register(cls, mapper)
     return mapper

@@ -706,6 +706,18 @@ def test_reflected_table_round_trips(metadata: MetaData, engine: Any) -> None:
     assert [c.name for c in reflected.primary_key.columns] == ["id"]
     uqs = [c for c in reflected.constraints if isinstance(c, UniqueConstraint)]
     assert [(u.name, [c.name for c in u.columns]) for u in uqs] == [("uq_myb_rt_name", ["name"])]
+    assert not reflected.indexes  # the unique index is reported once, as the constraint
+    # the reflected definition creates an equivalent table again
+    md2 = MetaData()
+    reflected.to_metadata(md2, name="myb_rt2")
+    try:
+        md2.create_all(engine)
+        again = inspect(engine).get_columns("myb_rt2")
+        assert [(c["name"], type(c["type"]), c["nullable"]) for c in again] == \
+            [(c["name"], type(c["type"]), c["nullable"]) for c in inspect(engine).get_columns("myb_rt")]
+        assert inspect(engine).get_unique_constraints("myb_rt2") == [{"name": "uq_myb_rt_name", "column_names": ["name"]}]
+    finally:
+        md2.drop_all(engine)
     # the reflected table works for DML with the same values
     with engine.begin() as conn:
         conn.execute(insert(reflected).values(id=1, name="n", amount=decimal.Decimal("1.5"), flag=True,

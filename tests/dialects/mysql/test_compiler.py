@@ -321,3 +321,37 @@ def test_plugin_registration_does_not_import_driver() -> None:
     # the plugin module names classes as strings only
     assert ("pymysql" in sys.modules) == before
     from sqlweave.core.plugins import registry as _registry  # noqa: F401
+
+
+def test_is_distinct_from_uses_null_safe_equality() -> None:
+    assert sql(select(t.c.id).where(t.c.x.is_distinct_from(3))) == (
+        "SELECT myc_t.id \nFROM myc_t \nWHERE NOT (myc_t.x <=> %s)", (3,))
+    assert sql(select(t.c.id).where(t.c.x.is_not_distinct_from(None)))[0].endswith("WHERE myc_t.x <=> NULL")
+
+
+def test_values_as_union_all() -> None:
+    from sqlweave.core import column, values
+
+    v = values(column("k", Integer), column("label", String(10)), name="v").data([(1, "one"), (2, "two")])
+    assert sql(select(v.c.label).select_from(v)) == (
+        "SELECT v.label \nFROM (SELECT %s AS k, %s AS label UNION ALL SELECT %s, %s) AS v", (1, "one", 2, "two"))
+
+
+def test_cte_in_insert_from_select_and_dml() -> None:
+    c = select(t.c.id, t.c.name).where(t.c.id == 3).cte("src")
+    stmt = insert(u).from_select(["id", "x"], select(c.c.id, c.c.id))
+    assert sql(stmt) == (
+        "INSERT INTO myc_u (id, x) WITH src AS \n(SELECT myc_t.id, myc_t.name \nFROM myc_t \nWHERE myc_t.id = %s) "
+        "SELECT src.id, src.id AS id_1 \nFROM src", (3,))
+    c2 = select(t.c.id).cte("c2")
+    upd = update(u).values(x=1).where(u.c.id.in_(select(c2.c.id)))
+    with pytest.raises(exc.CompileError, match="WITH before UPDATE is not supported by MariaDB"):
+        sql(upd)
+    assert sql(upd, mysql8)[0].startswith("WITH c2 AS")
+
+
+def test_expression_index_needs_mysql8() -> None:
+    ix = Index("ix_myc_lower", func.lower(t.c.name))
+    with pytest.raises(exc.CompileError, match="Indexes on expressions need MySQL 8.0.13"):
+        ddl(CreateIndex(ix))
+    assert ddl(CreateIndex(ix), mysql8) == "CREATE INDEX ix_myc_lower ON myc_t ((lower(name)))"

@@ -124,6 +124,8 @@ class Inspector:
             if all(c in table.c for c in uc["column_names"]):
                 table.append_constraint(sa_schema.UniqueConstraint(*uc["column_names"], name=uc.get("name")))
         for ix in self.get_indexes(name, schema):
+            if ix.get("duplicates_constraint"):
+                continue  # the index behind a unique constraint reflected above (MySQL, PostgreSQL)
             cols = [c for c in ix.get("column_names", []) if c is not None]
             if cols and all(c in table.c for c in cols):
                 sa_schema.Index(ix["name"], *[table.c[c] for c in cols], unique=ix.get("unique", False))._set_parent(table)

@@ -176,8 +176,15 @@ class MySQLCompiler(SQLCompiler):
             return f"CASE JSON_UNQUOTE({inner}) WHEN 'true' THEN 1 WHEN 'false' THEN 0 END"
         raise exc.CompileError(f"Unknown JSON element conversion {cast_as!r}")
 
+    def _is_distinct(self, binary: Any, **kw: Any) -> str:
+        # MySQL's NULL-safe equality operator <=> is IS NOT DISTINCT FROM
+        text = f"{self.process(binary.left, **kw)} <=> {self.process(binary.right, **kw)}"
+        return f"NOT ({text})" if binary.operator is operators.is_distinct_from else text
+
     _binary_special = {
         **SQLCompiler._binary_special,
+        operators.is_distinct_from: _is_distinct,
+        operators.is_not_distinct_from: _is_distinct,
         operators.concat_op: _concat,
         operators.regexp_match_op: _regexp,
         operators.not_regexp_match_op: _regexp,
@@ -240,11 +247,36 @@ class MySQLCompiler(SQLCompiler):
             )
         return super().visit_join(join, asfrom=asfrom, **kw)
 
+    def visit_values(self, element: Any, asfrom: bool = False, **kw: Any) -> str:
+        """``VALUES`` as a derived table: a UNION ALL of SELECTs, which names the columns on both
+        servers (MariaDB has no column list on a derived table; MySQL 8 spells rows ``ROW()``)."""
+        names = [self.preparer.quote(c.name) for c in element._column_args]
+        selects: list[str] = []
+        for chunk in element._data:
+            for row in chunk:
+                vals = [self.process(v, **kw) for v in row.clauses]
+                if not selects:
+                    vals = [f"{v} AS {n}" for v, n in zip(vals, names)]
+                selects.append("SELECT " + ", ".join(vals))
+        if not selects:
+            raise exc.CompileError("VALUES needs at least one row")
+        text = "(" + " UNION ALL ".join(selects) + ")"
+        if asfrom and element.name:
+            text += f" AS {self.preparer.quote(element.name)}"
+        return text
+
     # -- INSERT ------------------------------------------------------------------------------------
 
     def visit_insert(self, stmt: Any, toplevel: bool = False, **kw: Any) -> str:
         self._insert_from_select = stmt._select is not None
-        return super().visit_insert(stmt, toplevel=toplevel, **kw)
+        text = super().visit_insert(stmt, toplevel=toplevel, **kw)
+        if self._insert_from_select and toplevel and self.ctes:
+            # MySQL: INSERT INTO t (cols) WITH ... SELECT ... (the WITH can't precede INSERT)
+            pos = _after_column_list(text, f"INTO {self.preparer.format_table(stmt.table)} (")
+            if pos >= 0:
+                text = text[:pos] + self._render_with() + text[pos:]
+                self.ctes.clear()
+        return text
 
     def empty_insert_clause(self, table: Any) -> str:
         return " () VALUES ()"
@@ -271,8 +303,22 @@ class MySQLCompiler(SQLCompiler):
     def visit_update(self, stmt: Any, toplevel: bool = False, **kw: Any) -> str:
         extra = self._update_extra_froms(stmt)
         if not extra:
-            return super().visit_update(stmt, toplevel=toplevel, **kw)
-        return self._multi_table_update(stmt, extra, **kw)
+            text = super().visit_update(stmt, toplevel=toplevel, **kw)
+        else:
+            text = self._multi_table_update(stmt, extra, **kw)
+        self._check_cte_dml("UPDATE", toplevel)
+        return text
+
+    def visit_delete(self, stmt: Any, toplevel: bool = False, **kw: Any) -> str:
+        text = super().visit_delete(stmt, toplevel=toplevel, **kw)
+        self._check_cte_dml("DELETE", toplevel)
+        return text
+
+    def _check_cte_dml(self, verb: str, toplevel: bool) -> None:
+        if toplevel and self.ctes and not self.dialect.supports_cte_dml:
+            raise exc.CompileError(
+                f"WITH before {verb} is not supported by MariaDB; put the CTE's SELECT in a subquery"
+            )
 
     def _multi_table_update(self, stmt: Any, extra: list[Any], **kw: Any) -> str:
         """``UPDATE t, other SET t.col = ... WHERE ...``: MySQL's form of UPDATE ... FROM. SET
@@ -362,6 +408,15 @@ class MySQLDDLCompiler(DDLCompiler):
             text += " COMMENT=" + self.dialect.literal_renderer.render_string(table.comment)
         return text
 
+    def _index_expr(self, e: Any) -> str:
+        plain = isinstance(e, elements.ColumnClause) and not e.is_literal
+        if not plain and not self.dialect.supports_expression_indexes:
+            raise exc.CompileError(
+                f"Indexes on expressions need MySQL 8.0.13+; this server ({self.dialect.name}"
+                f"{' MariaDB' if self.dialect.is_mariadb else ''}) has none. Index a generated column instead."
+            )
+        return super()._index_expr(e)
+
     def visit_drop_index(self, drop: Any, **kw: Any) -> str:
         index = drop.element
         text = "\nDROP INDEX "
@@ -388,6 +443,22 @@ class MySQLDDLCompiler(DDLCompiler):
         text = f"GENERATED ALWAYS AS ({self._expr(computed.sqltext)})"
         text += " STORED" if computed.persisted else " VIRTUAL"
         return text
+
+
+def _after_column_list(text: str, head: str) -> int:
+    """The position just after ``head ... ) `` in ``text`` (skipping backtick-quoted names), or -1."""
+    start = text.find(head)
+    if start < 0:
+        return -1
+    i, quoted = start + len(head), False
+    while i < len(text):
+        ch = text[i]
+        if ch == "`":
+            quoted = not quoted
+        elif ch == ")" and not quoted:
+            return i + 2 if text[i + 1:i + 2] == " " else i + 1
+        i += 1
+    return -1
 
 
 def _insert_before_comment(text: str, addition: str) -> str:
@@ -646,6 +717,10 @@ class MySQLDialect(MySQLReflectionMixin, DefaultDialect):
 
     #: True on MariaDB (found from the server version string; forced by the mariadb dialect)
     is_mariadb = False
+    #: ``CREATE INDEX ... ((expr))``: MySQL 8.0.13+, never MariaDB
+    supports_expression_indexes = False
+    #: ``WITH ... UPDATE`` / ``WITH ... DELETE`` (MySQL 8; not MariaDB)
+    supports_cte_dml = False
     #: the session sql_mode seen on the first connection
     sql_mode = ""
     _supports_row_alias = False
@@ -708,6 +783,8 @@ class MySQLDialect(MySQLReflectionMixin, DefaultDialect):
         self.supports_window_functions = version >= ((10, 2) if maria else (8,))
         self.cte_recursive_keyword = True
         self.supports_check_constraints = version >= ((10, 2) if maria else (8, 0, 16))
+        self.supports_expression_indexes = not maria and version >= (8, 0, 13)
+        self.supports_cte_dml = not maria  # MariaDB: WITH only inside INSERT ... SELECT and subqueries
 
     def _ss_cursor_class(self) -> Any:
         """The driver's unbuffered cursor class (server-side cursor)."""

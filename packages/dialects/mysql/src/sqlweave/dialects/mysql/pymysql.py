@@ -40,6 +40,9 @@ from sqlweave.dialects.mysql.base import MySQLDialect
 
 #: error codes meaning the connection is unusable
 DISCONNECT_CODES = frozenset({2006, 2013, 2014, 2045, 2055, 4031, 1927})
+#: CHECK constraint violations (MariaDB 4025, MySQL 3819), which PyMySQL reports as
+#: OperationalError / InternalError
+INTEGRITY_CODES = frozenset({4025, 3819})
 #: error codes of a statement cancelled by a timeout or KILL QUERY
 CANCEL_CODES = frozenset({1969, 3024, 1317})
 
@@ -198,6 +201,8 @@ class MySQLDialect_pymysql(MySQLDialect):
             return exc.QueryCanceledError
         if code == 1205:
             return exc.OperationalError
+        if code in INTEGRITY_CODES:
+            return exc.IntegrityError
         return None
 
 

@@ -53,7 +53,8 @@ def parse_column_type(coltype: str) -> sqltypes.TypeEngine:
         return _INTS[name](display_width=nums[0] if nums else None,  # type: ignore[call-arg]
                            unsigned=unsigned, zerofill=zerofill)
     if name in ("decimal", "numeric", "dec", "fixed"):
-        return mytypes.DECIMAL(*nums[:2], unsigned=unsigned, zerofill=zerofill)
+        return mytypes.DECIMAL(nums[0] if nums else None, nums[1] if len(nums) > 1 else None,
+                               unsigned=unsigned, zerofill=zerofill)
     if name == "float":
         return mytypes.FLOAT(unsigned=unsigned)
     if name in ("double", "real"):

@@ -185,7 +185,7 @@ class SET(sqltypes.String):
     """``SET('a', 'b', ...)``: Python ``set`` of strings in and out (stored comma-separated)."""
 
     __visit_name__ = "SET"
-    python_type_ = set
+    python_type_ = set  # type: ignore[assignment]
 
     def __init__(self, *values: str, **kw: Any) -> None:
         if not values:

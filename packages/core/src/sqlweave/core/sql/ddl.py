@@ -105,6 +105,12 @@ class DDL(DDLElement):
         self.statement = statement
 
 
+def _translated_schema(conn: Any, schema: str | None) -> str | None:
+    """``schema`` as the connection's ``schema_translate_map`` renders it."""
+    stm = getattr(conn, "_execution_options", {}).get("schema_translate_map")
+    return stm.get(schema, schema) if stm else schema
+
+
 class SchemaGenerator:
     """Runs CREATE for a MetaData in dependency order (sequences, tables, indexes, ALTERs)."""
 
@@ -119,7 +125,7 @@ class SchemaGenerator:
 
         all_tables = list(self.metadata.tables.values()) if tables is None else list(tables)
         ordered = sort_tables(all_tables)
-        todo = [t for t in ordered if not (self.checkfirst and self.dialect.has_table(self.conn, t.name, schema=t.schema))]
+        todo = [t for t in ordered if not (self.checkfirst and self.dialect.has_table(self.conn, t.name, schema=_translated_schema(self.conn, t.schema)))]
         if self.dialect.supports_sequences:
             seqs = {}
             for t in todo:
@@ -163,7 +169,7 @@ class SchemaDropper:
 
         all_tables = list(self.metadata.tables.values()) if tables is None else list(tables)
         ordered = list(reversed(sort_tables(all_tables)))
-        todo = [t for t in ordered if not self.checkfirst or self.dialect.has_table(self.conn, t.name, schema=t.schema)]
+        todo = [t for t in ordered if not self.checkfirst or self.dialect.has_table(self.conn, t.name, schema=_translated_schema(self.conn, t.schema))]
         if self.dialect.supports_alter:
             for t in todo:
                 for fkc in t.foreign_key_constraints:

@@ -80,9 +80,6 @@ def setup(mapper: Any, parent: Any, cls: type) -> None:
     mapper.inherits = parent
     mapper.base_mapper = parent.base_mapper
     mapper.single = True
-    from sqlweave.orm import context
-
-    context._single_inh = True  # enables the (otherwise skipped) criterion step of ORM selects
     mapper.polymorphic_on = parent.polymorphic_on
     mapper.polymorphic_identity = identity
     pmap = getattr(parent.base_mapper, "polymorphic_map", None)
@@ -142,6 +139,11 @@ def single_table_criteria(stmt: Any, raw_entities: Any) -> Any:
         done.append(mapper)
         stmt = stmt.where(mapper.polymorphic_on.in_(_identities(mapper)))
     return stmt
+
+
+def single_table_criterion(stmt: Any, mapper: Any) -> Any:
+    """One mapper's form of :func:`single_table_criteria` (kept for older callers)."""
+    return single_table_criteria(stmt, (mapper.class_,))
 
 
 def load_polymorphic(session: Any, rows: list[Any], keys: list[str], start: int,

@@ -20,6 +20,8 @@ from sqlweave.orm.decl import (
 from sqlweave.orm.mapper import ColumnProperty, Mapper, clear_mappers, column_property, configure_mappers, deferred
 from sqlweave.orm.query import Query
 from sqlweave.orm.relationships import RelationshipProperty, backref, relationship
+from sqlweave.orm.scoping import scoped_session
+from sqlweave.orm.util import AliasedClass, aliased, with_parent
 from sqlweave.orm.session import Session, SessionTransaction, make_transient, object_session, sessionmaker
 from sqlweave.orm.state import AttributeState, History, InstanceState
 from sqlweave.orm.strategy_options import (
@@ -36,9 +38,11 @@ from sqlweave.orm.strategy_options import (
     selectinload,
     subqueryload,
     undefer,
+    with_loader_criteria,
 )
 
 __all__ = [
+    "AliasedClass", "aliased", "scoped_session", "with_loader_criteria", "with_parent",
     "AttributeState", "ColumnProperty", "DeclarativeBase", "DeclarativeBaseNoMeta", "DeclarativeMeta",
     "DynamicMapped", "History", "InstanceState", "InstrumentedList", "Load", "Mapped", "MappedColumn",
     "Mapper", "Query", "QueryableAttribute", "RelationshipProperty", "Session", "SessionTransaction",

@@ -257,11 +257,6 @@ def _compile_orm_select(stmt: Any) -> ORMCompileState:
     new._raw_columns = tuple(cols)
     new._propagate_attrs = {}
     new._with_options = ()
-    for ent in entities:  # inheritance: select(SingleTableSubclass) filters on the discriminator
-        if isinstance(ent, _MapperEntity) and ent.mapper.single:
-            from sqlweave.orm.inheritance import single_table_criterion
-
-            new = single_table_criterion(new, ent.mapper)
     if stmt._setup_joins:
         sj = []
         for target, onclause, flags in stmt._setup_joins:
@@ -316,6 +311,12 @@ def _compile_orm_select(stmt: Any) -> ORMCompileState:
                 new = new.join(jl_alias, on, isouter=not inner)
         if base is not None:
             new._from_obj = (base,)
+    if any(getattr(e.mapper, "single", False) for e in entities if isinstance(e, _MapperEntity)) or \
+            any(getattr(getattr(e, "mapper", None), "single", False) for e in stmt._entities
+                if hasattr(e, "prop")):
+        from sqlweave.orm.inheritance import single_table_criteria  # inheritance: discriminator
+
+        new = single_table_criteria(new, stmt._entities)
     single = len(entities) == 1 and isinstance(entities[0], _MapperEntity)
     return ORMCompileState(new, entities, single, has_joined_collection, tuple(criteria))
 
@@ -399,10 +400,15 @@ def load_instances(session: Any, rows: list[Any], keys: list[str], start: int, p
     A new object costs one ``__new__``, one ``__dict__`` update and one identity-map insert. An
     identity-map hit keeps the object's unflushed changes unless ``populate_existing``.
     """
-    if mapper.polymorphic_on is not None:  # inheritance: one class per row
+    if getattr(mapper, "polymorphic_on", None) is not None:  # inheritance: one class per row
         from sqlweave.orm.inheritance import load_polymorphic
 
-        return load_polymorphic(session, rows, keys, start, pk_idx, mapper, populate_existing, strategies)
+        objs = load_polymorphic(session, rows, keys, start, pk_idx, mapper, populate_existing, strategies)
+        if ctx is not None:
+            for o in objs:
+                if o is not None:
+                    o.__dict__[STATE_ATTR]._load_result = ctx
+        return objs
     imap = session.identity_map._dict
     sid = session.hash_key
     base = mapper.base_mapper

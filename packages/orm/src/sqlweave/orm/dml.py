@@ -1,0 +1,300 @@
+"""ORM-enabled ``insert()``, ``update()`` and ``delete()`` executed through a Session.
+
+* ``session.execute(insert(User), [{"name": ...}, ...])``: bulk INSERT from dicts keyed by
+  attribute name (one executemany).
+* ``session.execute(update(User), [{"id": 1, "name": ...}, ...])``: bulk UPDATE by primary key
+  (one executemany ``UPDATE ... WHERE pk = ?``); objects of those keys in the identity map get
+  the new values.
+* ``update(User).where(...).values(...)`` / ``delete(User).where(...)`` with the execution option
+  ``synchronize_session``: ``"evaluate"`` (apply the WHERE clause in Python to the objects in the
+  identity map), ``"fetch"`` (learn the matched primary keys with RETURNING, or a SELECT first
+  where the backend can't), ``False`` (leave the session alone) or ``"auto"`` (the default:
+  evaluate, falling back to fetch when the criteria can't be evaluated in Python).
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any, Callable
+
+from sqlweave.core import exc as sa_exc
+from sqlweave.core.sql import elements, operators
+from sqlweave.core.sql.elements import and_, bindparam
+from sqlweave.orm.base import STATE_ATTR
+
+
+class UnevaluatableError(sa_exc.InvalidRequestError):
+    """The WHERE clause of an ORM UPDATE/DELETE can't be evaluated in Python."""
+
+
+_BINARY: dict[Any, Callable[[Any, Any], Any]] = {
+    operators.eq: operator.eq, operators.ne: operator.ne, operators.lt: operator.lt,
+    operators.le: operator.le, operators.gt: operator.gt, operators.ge: operator.ge,
+    operators.add: operator.add, operators.sub: operator.sub, operators.mul: operator.mul,
+}
+
+
+def _evaluator(expr: Any, mapper: Any) -> Callable[[Any], Any]:
+    """A Python function of an object that computes ``expr`` (columns of ``mapper``, literals,
+    comparisons, AND/OR/NOT, IN, IS NULL); raises UnevaluatableError for anything else."""
+    col_to_key = mapper._column_to_key
+    if isinstance(expr, elements.Grouping):
+        return _evaluator(expr.element, mapper)
+    if isinstance(expr, elements.BindParameter):
+        v = expr.effective_value if hasattr(expr, "effective_value") else expr.value
+        return lambda o: v
+    if isinstance(expr, elements.Null):
+        return lambda o: None
+    if isinstance(expr, elements.True_):
+        return lambda o: True
+    if isinstance(expr, elements.False_):
+        return lambda o: False
+    if isinstance(expr, elements.ColumnClause):
+        key = col_to_key.get(expr)
+        if key is None:
+            raise UnevaluatableError(f"Cannot evaluate column {expr} of another table in Python")
+        return lambda o: getattr(o, key)
+    if isinstance(expr, elements.BooleanClauseList):
+        subs = [_evaluator(c, mapper) for c in expr.clauses]
+        if expr.operator is operators.and_:
+            return lambda o: all(f(o) for f in subs)
+        if expr.operator is operators.or_:
+            return lambda o: any(f(o) for f in subs)
+    if isinstance(expr, elements.UnaryExpression) and expr.operator is operators.inv:
+        sub = _evaluator(expr.element, mapper)
+        return lambda o: not sub(o)
+    if isinstance(expr, elements.BinaryExpression):
+        op = expr.operator
+        left = _evaluator(expr.left, mapper)
+        if op in (operators.in_op, operators.not_in_op):
+            right_el = expr.right
+            while isinstance(right_el, elements.Grouping):
+                right_el = right_el.element
+            if isinstance(right_el, elements.BindParameter):
+                vals = list(right_el.value or ())
+            elif isinstance(right_el, elements.ClauseList):
+                vals = [_evaluator(c, mapper)(None) for c in right_el.clauses]
+            else:
+                raise UnevaluatableError(f"Cannot evaluate IN {right_el!r} in Python")
+            if op is operators.in_op:
+                return lambda o: left(o) in vals
+            return lambda o: left(o) not in vals
+        right = _evaluator(expr.right, mapper)
+        if op is operators.is_:
+            return lambda o: left(o) is right(o)
+        if op is operators.is_not:
+            return lambda o: left(o) is not right(o)
+        fn = _BINARY.get(op)
+        if fn is not None:
+            def cmp(o: Any, fn: Any = fn) -> Any:
+                a, b = left(o), right(o)
+                if a is None or b is None:
+                    return None  # SQL NULL semantics: no match
+                return fn(a, b)
+            return cmp
+    raise UnevaluatableError(f"Cannot evaluate {type(expr).__name__} in Python")
+
+
+def _mapper_of(stmt: Any) -> Any:
+    mapper = stmt._propagate_attrs.get("plugin_subject")
+    if mapper is None:
+        raise sa_exc.InvalidRequestError("Not an ORM-enabled DML statement")
+    mapper._check_configure()
+    return mapper
+
+
+def _attr_values(mapper: Any, row: dict[Any, Any]) -> dict[str, Any]:
+    """{column key: value} from a dict keyed by attribute names, columns or attributes."""
+    out: dict[str, Any] = {}
+    for k, v in row.items():
+        key = getattr(k, "key", k)
+        prop = mapper._props.get(key)
+        if prop is not None and hasattr(prop, "columns"):
+            out[prop.columns[0].key] = v
+        else:
+            out[key] = v
+    return out
+
+
+def execute_orm_dml(session: Any, stmt: Any, params: Any, opts: dict[str, Any]) -> Any:
+    """Execute an ORM-enabled INSERT/UPDATE/DELETE (see the module docstring)."""
+    from sqlweave.core.sql.dml import Delete, Insert, Update
+
+    mapper = _mapper_of(stmt)
+    opts = {**stmt._execution_options, **opts}
+    sync = opts.pop("synchronize_session", "auto")
+    if session.autoflush and not session._flushing and not session._no_autoflush:
+        session._autoflush()
+    conn = session.connection()
+    core_opts = opts or None
+    if isinstance(stmt, Insert):
+        if isinstance(params, list):
+            params = [_attr_values(mapper, p) for p in params]
+        elif isinstance(params, dict):
+            params = _attr_values(mapper, params)
+        return conn.execute(stmt, params, execution_options=core_opts)
+    if isinstance(params, list) and isinstance(stmt, Update) and not stmt._where:
+        return _bulk_update_by_pk(session, conn, stmt, mapper, params, core_opts)
+    if sync not in ("auto", "evaluate", "fetch", False, None):
+        raise sa_exc.ArgumentError(
+            f"synchronize_session must be 'auto', 'evaluate', 'fetch' or False, got {sync!r}")
+    is_delete = isinstance(stmt, Delete)
+    where = and_(*stmt._where) if stmt._where else None
+    matched: list[Any] = []
+    if sync in ("auto", "evaluate"):
+        try:
+            test = _evaluator(where, mapper) if where is not None else (lambda o: True)
+            values = _evaluated_values(stmt, mapper) if not is_delete else {}
+            matched = [o for o in _mapper_objects(session, mapper) if _safe(test, o)]
+        except UnevaluatableError:
+            if sync == "evaluate":
+                raise
+            sync = "fetch"
+    pks: list[tuple[Any, ...]] = []
+    if sync == "fetch":
+        dialect = conn.dialect
+        can_return = getattr(dialect, "delete_returning" if is_delete else "update_returning", False)
+        pk_cols = list(mapper.primary_key)
+        if can_return and not stmt._returning:
+            result = conn.execute(stmt.returning(*pk_cols), params, execution_options=core_opts)
+            pks = [tuple(r) for r in result.all()]
+            _sync_fetched(session, mapper, pks, stmt, is_delete)
+            return _RowcountResult(len(pks))
+        from sqlweave.core.sql.selectable import select
+
+        sel = select(*pk_cols)
+        if stmt._where:
+            sel = sel.where(*stmt._where)
+        pks = [tuple(r) for r in conn.execute(sel, params).all()]
+    result = conn.execute(stmt, params, execution_options=core_opts)
+    if sync in ("auto", "evaluate"):
+        if is_delete:
+            for o in matched:
+                _mark_deleted(session, o)
+        else:
+            for o in matched:
+                _apply_values(session, o, values)
+    elif sync == "fetch":
+        _sync_fetched(session, mapper, pks, stmt, is_delete)
+    return result
+
+
+class _RowcountResult:
+    """The result of a DML statement whose rows were consumed to synchronize the session."""
+
+    def __init__(self, n: int) -> None:
+        self.rowcount = n
+
+    def close(self) -> None:
+        pass
+
+
+def _safe(test: Callable[[Any], Any], o: Any) -> bool:
+    return bool(test(o))
+
+
+def _mapper_objects(session: Any, mapper: Any) -> list[Any]:
+    out = []
+    for st in list(session.identity_map._dict.values()):
+        if st.mapper is mapper or issubclass(st.class_, mapper.class_):
+            o = st.obj()
+            if o is not None and not st._deleted:
+                out.append(o)
+    return out
+
+
+def _evaluated_values(stmt: Any, mapper: Any) -> dict[str, Callable[[Any], Any]]:
+    vals = stmt._values or {}
+    out: dict[str, Callable[[Any], Any]] = {}
+    ckey = {c.key: k for c, k in mapper._column_to_key.items()}
+    for col_key, v in vals.items():
+        k = ckey.get(getattr(col_key, "key", col_key), col_key)
+        if isinstance(v, elements.ClauseElement):
+            v = getattr(v, "value", v) if isinstance(v, elements.BindParameter) else v
+        if isinstance(v, elements.ClauseElement):
+            out[k] = _evaluator(v, mapper)
+        else:
+            out[k] = (lambda val: lambda o: val)(v)
+    return out
+
+
+def _apply_values(session: Any, obj: Any, values: dict[str, Callable[[Any], Any]]) -> None:
+    """Set new values as committed (no history): the database already has them."""
+    d = obj.__dict__
+    state = d[STATE_ATTR]
+    new = {k: f(obj) for k, f in values.items()}
+    for k, v in new.items():
+        if k in state.committed_state:
+            continue  # an unflushed change of the user's own wins
+        d[k] = v
+        state.expired_attributes.discard(k)
+
+
+def _mark_deleted(session: Any, obj: Any) -> None:
+    state = obj.__dict__[STATE_ATTR]
+    session.identity_map._remove(state)
+    session._modified.discard(state)
+    state._deleted = True
+    state.session_id = None
+    state._strong = None
+
+
+def _sync_fetched(session: Any, mapper: Any, pks: list[tuple[Any, ...]], stmt: Any, is_delete: bool) -> None:
+    imap = session.identity_map._dict
+    base = mapper.base_mapper
+    keys = None
+    if not is_delete:
+        ckey = {c.key: k for c, k in mapper._column_to_key.items()}
+        keys = [ckey.get(getattr(c, "key", c), c) for c in (stmt._values or {})]
+    for pk in pks:
+        st = imap.get((base, pk))
+        if st is None:
+            continue
+        o = st.obj()
+        if o is None:
+            continue
+        if is_delete:
+            _mark_deleted(session, o)
+        else:
+            st._expire([k for k in keys if k not in st.committed_state] if keys else None)
+
+
+def _bulk_update_by_pk(session: Any, conn: Any, stmt: Any, mapper: Any, rows: list[dict[Any, Any]],
+                       core_opts: Any) -> Any:
+    """``session.execute(update(User), [{"id": 1, "name": "x"}, ...])``: executemany by primary key,
+    one statement per distinct set of columns."""
+    from sqlweave.core.sql.dml import update
+
+    table = mapper.local_table
+    pk_cols = list(mapper.primary_key)
+    pk_keys = [c.key for c in pk_cols]
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for r in rows:
+        vals = _attr_values(mapper, r)
+        missing = [k for k in pk_keys if k not in vals]
+        if missing:
+            raise sa_exc.InvalidRequestError(
+                f"No primary key value supplied for column(s) {', '.join(missing)}; per-row ORM Bulk "
+                "UPDATE by Primary Key requires that records contain primary key values")
+        cols = tuple(k for k in vals if k not in pk_keys)
+        groups.setdefault(cols, []).append(vals)
+    total = 0
+    imap = session.identity_map._dict
+    ckey = {c.key: k for c, k in mapper._column_to_key.items()}
+    for cols, group in groups.items():
+        if not cols:
+            continue
+        u = update(table).where(and_(*[c == bindparam(f"pk_{c.key}") for c in pk_cols])).values(
+            {table.c[k]: bindparam(f"v_{k}") for k in cols})
+        params = [{**{f"pk_{k}": g[k] for k in pk_keys}, **{f"v_{k}": g[k] for k in cols}} for g in group]
+        res = conn.execute(u, params, execution_options=core_opts)
+        total += max(res.rowcount, 0)
+        for g in group:
+            st = imap.get((mapper.base_mapper, tuple(g[k] for k in pk_keys)))
+            o = st.obj() if st is not None else None
+            if o is not None:
+                for k in cols:
+                    ak = ckey.get(k, k)
+                    if ak not in st.committed_state:
+                        o.__dict__[ak] = g[k]
+    return _RowcountResult(total)

@@ -258,11 +258,15 @@ def test_schema_translate_map(engine: Any) -> None:
     default_schema = {"sqlite": "main", "postgresql": "public", "mysql": None}[engine.dialect.name]
     with engine.connect() as conn:
         conn = conn.execution_options(schema_translate_map={"placeholder": default_schema})
-        md.create_all(conn)
-        conn.execute(insert(t).values(id=1))
-        assert conn.execute(stmt).scalar() == 1
         md.drop_all(conn)
-        conn.commit()
+        md.create_all(conn)
+        try:
+            conn.execute(insert(t).values(id=1))
+            assert conn.execute(stmt).scalar() == 1
+        finally:
+            conn.rollback()
+            md.drop_all(conn)
+            conn.commit()
 
 
 def test_pool_reuses_connections_and_events_in_order(engine: Any) -> None:

@@ -33,6 +33,7 @@ invalidates the connection.
 from __future__ import annotations
 
 import inspect
+import os
 import threading
 import time
 import weakref
@@ -58,6 +59,24 @@ __all__ = [
 
 #: Total attempts to hand out a live connection when checkout finds it dead.
 _CHECKOUT_ATTEMPTS = 3
+
+#: Bumped in a forked child: a record whose connection was made under an older generation
+#: holds a socket that belongs to the parent process. (A counter, not os.getpid() on every
+#: checkout: no system call on the hot path.)
+_fork_generation = [0]
+
+
+#: Connections inherited from the parent, kept referenced in the child so that no driver
+#: finalizer ever runs on them there (one per pool slot at most; the child never uses them).
+_inherited: list[Any] = []
+
+
+def _after_fork_in_child() -> None:
+    _fork_generation[0] += 1
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class ResetStyle(Enum):
@@ -366,6 +385,9 @@ class Pool(Identified):
 
     def _close_connection(self, dbapi_connection: Any, record: _ConnectionRecord | None
                           ) -> None:
+        if record is not None and record._fork_gen != _fork_generation[0]:
+            _inherited.append(dbapi_connection)  # the parent's connection: not ours to close
+            return
         if self._should_log_debug:
             self.logger.debug("Closing connection %s", _conn_repr(dbapi_connection))
         try:
@@ -421,7 +443,8 @@ class _ConnectionRecord:
 
     __slots__ = (
         "_pool", "dbapi_connection", "starttime", "fresh", "fairy_ref", "_info",
-        "_record_info", "_soft_invalidate_time", "finalize_callback", "_on_lost", "__weakref__",
+        "_record_info", "_soft_invalidate_time", "finalize_callback", "_on_lost", "_fork_gen",
+        "__weakref__",
     )
 
     def __init__(self, pool: Pool, connect: bool = True) -> None:
@@ -435,6 +458,7 @@ class _ConnectionRecord:
         self._soft_invalidate_time = 0.0
         self.finalize_callback: deque[Callable[[Any], Any]] = deque()
         self._on_lost = _lost_callback(weakref.ref(self))
+        self._fork_gen = _fork_generation[0]
         if connect:
             self._connect()
 
@@ -468,6 +492,7 @@ class _ConnectionRecord:
                 pool.logger.info("Error on connect(): %s", e)
             raise
         self.dbapi_connection = connection
+        self._fork_gen = _fork_generation[0]
         self.fresh = True
         if pool._should_log_debug:
             pool.logger.debug("Created new connection %s", _conn_repr(connection))
@@ -500,6 +525,17 @@ class _ConnectionRecord:
             self._connect()
             return self.dbapi_connection
         pool = self._pool
+        if self._fork_gen != _fork_generation[0]:
+            # Inherited across os.fork(): the parent still uses this socket. Forget it, never
+            # close it (closing would end the parent's session), and connect afresh (R22).
+            if pool._should_log_info:
+                pool.logger.info("Connection %s was made before os.fork(); replacing it in the "
+                                 "child without closing it", _conn_repr(conn))
+            _inherited.append(conn)
+            self.dbapi_connection = None
+            self._info = None
+            self._connect()
+            return self.dbapi_connection
         starttime = self.starttime
         if (
             pool._invalidate_time > starttime

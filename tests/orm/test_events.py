@@ -578,3 +578,25 @@ def test_once_and_remove(session: Session, rec: Recorder) -> None:
     assert not event.contains(EUser, "before_insert", fn)
     with pytest.raises(sa_exc.InvalidRequestError, match="No such event 'before_flushh'"):
         event.listen(session, "before_flushh", fn)
+
+
+def test_do_orm_execute_soft_delete_with_loader_criteria(session: Session, rec: Recorder) -> None:
+    from sqlweave.orm import with_loader_criteria
+
+    u = EUser(name="owner", addresses=[EAddress(email="a@x")])
+    session.add_all([u, EUser(name="hidden", deleted=True)])
+    session.commit()
+    rec.clear()
+
+    def soft_delete(state: Any) -> None:
+        rec.log.append(("ev", "do_orm_execute"))
+        if state.is_select and not state.execution_options.get("include_deleted"):
+            state.statement = state.statement.options(
+                with_loader_criteria(EUser, lambda cls: cls.deleted == False))  # noqa: E712
+
+    rec.listen(session, "do_orm_execute", soft_delete)
+    assert [x.name for x in session.scalars(select(EUser))] == ["owner"]
+    assert rec.seq() == ["ev:do_orm_execute", "SELECT"]
+    assert "deleted" in rec.log[1][2]
+    assert len(session.scalars(select(EUser), execution_options={"include_deleted": True})
+               .all()) == 2

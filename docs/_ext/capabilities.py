@@ -9,12 +9,14 @@ Usage (MyST)::
 
 Each column is a dialect loaded through the plugin registry (``name`` or ``name+driver``); each
 row a boolean flag of :class:`~sqlweave.core.engine.default.DefaultDialect`. Values are the class
-attributes; flags that a dialect switches by server version on first connect are listed in
-``VERSION_DEPENDENT`` and marked with an asterisk.
+attributes, except for flags a dialect's own methods assign on the instance (``initialize()`` and
+its helpers, found by reading their source), which are shown as "by server version".
 """
 
 from __future__ import annotations
 
+import inspect
+import re
 from typing import Any
 
 from docutils import nodes  # type: ignore[import-untyped]
@@ -64,11 +66,26 @@ FLAG_DOCS: dict[str, str] = {
     "supports_foreign_keys_inline": "REFERENCES inline in column definitions",
 }
 
-#: Flags the built-in dialects set in ``initialize()`` from the server version.
-VERSION_DEPENDENT = {
-    "insert_returning", "update_returning", "delete_returning", "insert_executemany_returning",
-    "supports_full_outer_join",
-}
+_SELF_ASSIGN = re.compile(r"\bself\.(\w+)\s*=(?!=)")
+
+
+def flags_set_on_connect(cls: Any) -> set[str]:
+    """Flags that a method of ``cls`` (or of a base below ``DefaultDialect``) assigns on the
+    instance: ``initialize()`` and the helpers it calls set them from the server version."""
+    from sqlweave.core.engine.default import DefaultDialect
+
+    found: set[str] = set()
+    for klass in cls.__mro__:
+        if klass is DefaultDialect or klass is object:
+            continue
+        for member in vars(klass).values():
+            if not inspect.isfunction(member):
+                continue
+            try:
+                found.update(_SELF_ASSIGN.findall(inspect.getsource(member)))
+            except (OSError, TypeError):  # no source available: fall back to the class values
+                continue
+    return found
 
 
 def dialect_flags() -> list[str]:
@@ -106,12 +123,17 @@ class CapabilitiesDirective(SphinxDirective):
             (f"{cls.name}+{cls.driver}" if cls is not None else f"{spec} (not installed)")
             for spec, cls in classes
         ]
+        on_connect = {spec: flags_set_on_connect(cls) for spec, cls in classes if cls is not None}
         rows = []
         for flag in dialect_flags():
-            mark = " *" if flag in VERSION_DEPENDENT else ""
-            row = [flag + mark, FLAG_DOCS[flag]]
-            for _, cls in classes:
-                row.append("" if cls is None else ("yes" if getattr(cls, flag) else "no"))
+            row = [flag, FLAG_DOCS[flag]]
+            for spec, cls in classes:
+                if cls is None:
+                    row.append("")
+                elif flag in on_connect[spec]:
+                    row.append("by server version")
+                else:
+                    row.append("yes" if getattr(cls, flag) else "no")
             rows.append(row)
         return [_table(header, rows)]
 

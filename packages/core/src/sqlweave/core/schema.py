@@ -308,7 +308,7 @@ class Column(ColumnClause, SchemaItem):
             raise exc.ArgumentError(
                 f"Column must be constructed with a name when added to Table {table.name!r}"
             )
-        existing = table._columns.get(self.key)
+        existing = table._columns.get(self.key or "")
         if existing is not None and existing is not self:
             table._columns._remove(existing)
             if existing.primary_key:
@@ -473,7 +473,7 @@ class PrimaryKeyConstraint(ColumnCollectionConstraint):
         self._columns._add(col)
 
     def __repr__(self) -> str:
-        return f"PrimaryKeyConstraint({', '.join(c.name for c in self._columns)})"
+        return f"PrimaryKeyConstraint({', '.join(str(c.name) for c in self._columns)})"
 
 
 class UniqueConstraint(ColumnCollectionConstraint):
@@ -533,7 +533,7 @@ class ForeignKeyConstraint(ColumnCollectionConstraint):
 
     @property
     def column_keys(self) -> list[str]:
-        return [c.key for c in self._columns]
+        return [str(c.key) for c in self._columns]
 
 
 _FK_ACTIONS = frozenset({"CASCADE", "SET NULL", "SET DEFAULT", "RESTRICT", "NO ACTION"})
@@ -730,17 +730,17 @@ class Table(TableClause, SchemaItem):
         existing = metadata.tables.get(key)
         if existing is not None:
             if kw.get("keep_existing"):
-                existing._skip_init = True
+                existing._skip_init = True  # type: ignore[attr-defined]
                 return existing
             if kw.get("extend_existing"):
-                existing._extend = True
+                existing._extend = True  # type: ignore[attr-defined]
                 return existing
             if len(args) > 2 or kw.get("autoload_with") is not None:
                 raise exc.InvalidRequestError(
                     f"Table '{key}' is already defined for this MetaData instance. Specify "
                     "'extend_existing=True' to redefine options and columns on an existing Table object."
                 )
-            existing._skip_init = True
+            existing._skip_init = True  # type: ignore[attr-defined]
             return existing
         return super().__new__(cls)
 

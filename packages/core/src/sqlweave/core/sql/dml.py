@@ -82,7 +82,7 @@ class UpdateBase(ClauseElement):
 
     @property
     def exported_columns(self) -> ColumnCollection:
-        cols = []
+        cols: list[Any] = []
         for r in self._returning:
             cols.extend(r._select_iterable if hasattr(r, "_select_iterable") else [r])
         return ColumnCollection(cols)

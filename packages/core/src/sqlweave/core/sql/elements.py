@@ -386,7 +386,7 @@ class ColumnElement(ColumnOperators, ClauseElement):
         name = name or self._proxy_name or "anon"
         col = ColumnClause(name, self.type, _selectable=selectable)
         col.key = key or name
-        col._proxies = [self]
+        col._proxies = [self]  # type: ignore[attr-defined]
         col.primary_key = self.primary_key
         col.foreign_keys = self.foreign_keys
         return col
@@ -682,10 +682,10 @@ class EmptyIn(ColumnElement):
     __visit_name__ = "empty_in"
 
     def __init__(self, is_not: bool) -> None:
-        self.is_not = is_not
+        self.negated = is_not
 
     def _gen_cache_key(self, binds: list[Any]) -> Any:
-        return ("empty_in", self.is_not)
+        return ("empty_in", self.negated)
 
 
 class Null(ColumnElement):
@@ -1193,6 +1193,8 @@ class Label(ColumnElement):
     """``element AS name``; the name keys the column in result rows."""
 
     __visit_name__ = "label"
+
+    element: Any
 
     def __init__(self, name: str | None, element: Any, type_: Any = None) -> None:
         while isinstance(element, Label):

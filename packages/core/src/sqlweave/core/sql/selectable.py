@@ -33,13 +33,13 @@ class ColumnCollection:
 
     __slots__ = ("_cols", "_index")
 
-    def __init__(self, columns: Iterable[ColumnElement] = ()) -> None:
-        self._cols: list[ColumnElement] = []
-        self._index: dict[str, ColumnElement] = {}
+    def __init__(self, columns: Iterable[Any] = ()) -> None:
+        self._cols: list[Any] = []
+        self._index: dict[str, Any] = {}
         for c in columns:
             self._add(c)
 
-    def _add(self, col: ColumnElement, key: str | None = None) -> None:
+    def _add(self, col: Any, key: str | None = None) -> None:
         key = key or col.key or col.name or ""
         if key in self._index:
             old = self._index[key]
@@ -48,11 +48,11 @@ class ColumnCollection:
             self._cols.append(col)
         self._index[key] = col
 
-    def _remove(self, col: ColumnElement) -> None:
+    def _remove(self, col: Any) -> None:
         self._cols = [c for c in self._cols if c is not col]
         self._index = {k: v for k, v in self._index.items() if v is not col}
 
-    def __getattr__(self, key: str) -> ColumnElement:
+    def __getattr__(self, key: str) -> Any:
         try:
             return self._index[key]
         except KeyError:
@@ -83,7 +83,7 @@ class ColumnCollection:
     def contains_column(self, col: Any) -> bool:
         return any(c is col for c in self._cols)
 
-    def __iter__(self) -> Iterator[ColumnElement]:
+    def __iter__(self) -> Iterator[Any]:
         return iter(list(self._cols))
 
     def __len__(self) -> int:
@@ -92,13 +92,13 @@ class ColumnCollection:
     def keys(self) -> list[str]:
         return list(self._index)
 
-    def values(self) -> list[ColumnElement]:
+    def values(self) -> list[Any]:
         return list(self._cols)
 
-    def items(self) -> list[tuple[str, ColumnElement]]:
+    def items(self) -> list[tuple[str, Any]]:
         return list(self._index.items())
 
-    def corresponding_column(self, column: ColumnElement) -> ColumnElement | None:
+    def corresponding_column(self, column: Any) -> Any | None:
         """The column here that stands for ``column`` (same column, or a proxy of it)."""
         for c in self._cols:
             if c is column:
@@ -426,7 +426,7 @@ class CTE(Subquery):
         new._columns = self.columns
         for c in new._columns:
             c.table = new
-        new._aliased_from = self
+        new._aliased_from = self  # type: ignore[attr-defined]
         return new
 
     def alias(self, name: str | None = None, flat: bool = False) -> Alias:
@@ -864,8 +864,9 @@ class Select(_OrderLimitMixin, SelectBase):
             right = coercions.expect_from(target)
             on = onclause
             if on is not None and not isinstance(on, ClauseElement):
+                hook = getattr(on, "_join_target_hook", None)  # ORM: join(Target, A.relationship)
                 ce = getattr(on, "__clause_element__", None)
-                on = ce() if ce else on
+                on = hook()[1] if hook else ce() if ce else on
             left = flags.get("from_")
             if left is not None:
                 left = coercions.expect_from(left)

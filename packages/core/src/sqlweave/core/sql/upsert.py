@@ -12,7 +12,7 @@ from typing import Any
 from sqlweave.core import exc
 from sqlweave.core.sql import coercions
 from sqlweave.core.sql.dml import Insert as _CoreInsert
-from sqlweave.core.sql.elements import ClauseElement, ColumnClause, and_
+from sqlweave.core.sql.elements import ClauseElement, ColumnClause
 from sqlweave.core.sql.selectable import ColumnCollection
 
 

@@ -438,7 +438,7 @@ class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
             if not isinstance(table, _aliases()):
                 tname = self.preparer.format_table(table)
             else:
-                tname = self.preparer.quote(table.name)
+                tname = self.preparer.quote(table.name)  # type: ignore[attr-defined]
         return f"{tname}.{text}"
 
     def visit_textclause(self, textclause: elements.TextClause, **kw: Any) -> str:

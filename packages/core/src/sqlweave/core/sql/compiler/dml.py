@@ -26,6 +26,7 @@ class DMLCompilerMixin:
     isdelete: bool
     stack: list[dict[str, Any]]
     _value_markers: dict[int, int]
+    insert_col_params: dict[str, str]
     _extracted: list[Any]
 
     def process(self, element: Any, **kw: Any) -> str:  # pragma: no cover - provided by SQLCompiler
@@ -169,7 +170,7 @@ class DMLCompilerMixin:
                 values.append(self._param_bind(col, **kw))
                 if col is autoinc:
                     pk_given = True
-            elif col.default is not None and not getattr(col.default, "is_sequence", False) and not (col is autoinc and col.default is None):
+            elif col.default is not None and not getattr(col.default, "is_sequence", False):
                 d = col.default
                 names.append(self.preparer.quote(col.name))
                 if d.is_clause_element:

@@ -47,7 +47,7 @@ class SelectCompilerMixin:
                 all_froms.add(id(sub))
         self.stack.append({"correlate_froms": all_froms, "select": select})
         try:
-            return self._compose_select(select, froms, is_result, **kw)
+            return self._compose_select(select, froms, bool(is_result), **kw)
         finally:
             self.stack.pop()
 

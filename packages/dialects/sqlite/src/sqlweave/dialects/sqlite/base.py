@@ -377,7 +377,7 @@ class SQLiteDialect(DefaultDialect):
 
     def get_unique_constraints(self, connection: Any, table_name: str, schema: str | None = None) -> list[dict[str, Any]]:
         rows = connection.exec_driver_sql(f"PRAGMA index_list({self._quote_pragma(table_name)})").all()
-        out = []
+        out: list[dict[str, Any]] = []
         for row in rows:
             name, unique, origin = row[1], row[2], row[3] if len(row) > 3 else "c"
             if unique and origin == "u":
@@ -421,7 +421,7 @@ def _resolve_type(type_: str) -> sqltypes.TypeEngine:
     if not m:
         return sqltypes.NullType()
     name = m.group(1).upper().strip()
-    args = [int(a) for a in m.groups()[1:] if a]
+    args: list[Any] = [int(a) for a in m.groups()[1:] if a]
     if name in ("VARCHAR", "CHAR", "NVARCHAR", "NCHAR"):
         return sqltypes.String(*args[:1])
     for prefix, cls in _TYPE_MAP:

@@ -41,7 +41,7 @@ def _evaluator(expr: Any, mapper: Any) -> Callable[[Any], Any]:
     if isinstance(expr, elements.Grouping):
         return _evaluator(expr.element, mapper)
     if isinstance(expr, elements.BindParameter):
-        v = expr.effective_value if hasattr(expr, "effective_value") else expr.value
+        v = expr.callable() if expr.callable is not None else expr.value
         return lambda o: v
     if isinstance(expr, elements.Null):
         return lambda o: None

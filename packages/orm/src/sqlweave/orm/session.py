@@ -194,10 +194,10 @@ class Session:
 
     def commit(self) -> None:
         """Flush, commit the transaction; with ``expire_on_commit`` every object is expired."""
-        if not self._trans_stack:
-            if not self.autobegin:
-                raise sa_exc.InvalidRequestError("No transaction is begun")
-            return
+        if not self._trans_stack and not self.autobegin:
+            raise sa_exc.InvalidRequestError("No transaction is begun")
+        # changes made after the last commit are pending without a transaction: begin one so
+        # they are flushed and committed (SQLAlchemy does the same)
         self._autobegin_t()
         if self.dispatch.before_commit:  # events: before_commit
             self.dispatch.before_commit(self)
@@ -560,7 +560,7 @@ class Session:
         if self.dispatch.do_orm_execute and not kw.get("_sw_skip_events"):  # events: do_orm_execute
             return _orm_events.orm_execute(self, statement, params, execution_options, bind_arguments)
         attrs = getattr(statement, "_propagate_attrs", None)
-        if attrs and "compile_state_plugin" in attrs:
+        if attrs and ("compile_state_plugin" in attrs or "orm_join" in attrs):
             if getattr(statement, "_is_select_statement", False):
                 return self._execute_orm_select(statement, params, execution_options or {})
             if getattr(statement, "is_dml", False):
@@ -610,14 +610,18 @@ class Session:
                     "The yield_per option is not compatible with joined eager loading of collections: "
                     "a parent's related rows may span batches. Use selectinload() instead.")
 
-            def batches() -> Any:
-                while True:
-                    rows = result.fetchmany(yield_per)
-                    if not rows:
-                        return
-                    yield from process_rows(self, cs, rows, populate)
+            # the driver rows are taken up front (a default DBAPI cursor buffers them anyway, and
+            # the eager loads of each batch need the connection); the objects, which cost far
+            # more than the row tuples, are built yield_per at a time
+            raw = result.fetchall()
 
-            res = make_result(cs.keys, batches(), False, result.close)
+            def batches() -> Any:
+                for i in range(0, len(raw), yield_per):
+                    chunk = raw[i:i + yield_per]
+                    raw[i:i + yield_per] = [None] * len(chunk)  # drop processed rows
+                    yield from process_rows(self, cs, chunk, populate)
+
+            res = make_result(cs.keys, batches(), False)
             res._yield_per = yield_per
             return res
         rows = result.fetchall()

@@ -7,12 +7,40 @@ from typing import Any
 import pytest
 
 from sqlweave.core import (
-    JSON, Boolean, CheckConstraint, Column, Date, DateTime, Enum, Float, ForeignKey, Index, Integer,
-    Interval, LargeBinary, MetaData, Numeric, String, Table, Text, Time, UniqueConstraint, Uuid,
-    cast, delete, exc, extract, func, insert, literal, select, text, update,
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    Interval,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    Time,
+    UniqueConstraint,
+    Uuid,
+    cast,
+    delete,
+    exc,
+    extract,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    update,
 )
 from sqlweave.core.sql.ddl import CreateIndex, CreateTable, DropIndex
-from sqlweave.dialects.mysql import ENUM, LONGTEXT, MEDIUMINT, SET, TINYINT, DATETIME, DECIMAL
+from sqlweave.dialects.mysql import DATETIME, DECIMAL, LONGTEXT, MEDIUMINT, SET, TINYINT
 from sqlweave.dialects.mysql import insert as my_insert
 from sqlweave.dialects.mysql.base import parse_server_version
 from sqlweave.dialects.mysql.pymysql import MariaDBDialect_pymysql, MySQLDialect_pymysql
@@ -285,8 +313,9 @@ def test_parse_column_type(text_: str, cls: str, attrs: dict[str, Any]) -> None:
 
 
 def test_connect_args_from_url() -> None:
-    from sqlweave.core.engine.url import make_url
     from pymysql.constants import CLIENT
+
+    from sqlweave.core.engine.url import make_url
 
     d = MySQLDialect_pymysql()
     args, kw = d.create_connect_args(make_url(

@@ -33,7 +33,8 @@ transaction is still open, so it is not treated as retryable by itself — roll 
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from sqlweave.core import exc
 from sqlweave.dialects.mysql.base import MySQLDialect

@@ -171,7 +171,7 @@ class MySQLReflectionMixin:
         )
         json_cols = self._json_check_columns(connection, schema, table_name) if rows else set()
         out = []
-        for name, coltype, nullable, default, extra, comment, generated, data_type in rows:
+        for name, coltype, nullable, default, extra, comment, generated, _data_type in rows:
             extra = (extra or "").lower()
             typ = mytypes.JSON() if name in json_cols else parse_column_type(coltype)
             col: dict[str, Any] = {

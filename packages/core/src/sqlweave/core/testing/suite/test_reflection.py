@@ -22,6 +22,7 @@ from sqlweave.core import (
     insert,
     inspect,
     select,
+    text,
     types,
 )
 from sqlweave.core.testing.fixtures import ComplianceTest
@@ -101,3 +102,14 @@ class TestReflection(ComplianceTest):
         assert not insp.has_table("swc_rf_nosuch")
         with pytest.raises(exc.NoSuchTableError):
             Table("swc_rf_nosuch", MetaData(), autoload_with=sw_engine)
+
+    def test_views(self, sw_engine: Any, schema: MetaData) -> None:
+        with sw_engine.begin() as conn:
+            conn.execute(text("CREATE VIEW swc_rf_view AS SELECT id, email FROM swc_rf_owner"))
+        try:
+            insp = inspect(sw_engine)
+            assert "swc_rf_view" in insp.get_view_names()
+            assert "swc_rf_view" not in insp.get_table_names()
+        finally:
+            with sw_engine.begin() as conn:
+                conn.execute(text("DROP VIEW swc_rf_view"))

@@ -17,9 +17,11 @@ from sqlweave.core import (
     Column,
     Date,
     DateTime,
+    Double,
     Enum,
     Float,
     Integer,
+    Interval,
     LargeBinary,
     Numeric,
     SmallInteger,
@@ -47,6 +49,7 @@ CASES: list[tuple[str, Any, list[Any]]] = [
     ("text", Text, ["x" * 10_000]),
     ("boolean", Boolean, [True, False]),
     ("float", Float, [1.5, -0.25]),
+    ("double", Double, [1.125, -1e100]),
     ("numeric", lambda: Numeric(10, 2), [decimal.Decimal("12.34"), decimal.Decimal("-0.01")]),
     ("date", Date, [dt.date(2024, 2, 29), dt.date(1970, 1, 1)]),
     ("datetime", DateTime, [dt.datetime(2024, 5, 6, 7, 8, 9), dt.datetime(1999, 12, 31, 23, 59, 59)]),
@@ -104,3 +107,15 @@ class TestTypesRoundTrip(ComplianceTest):
         with sw_engine.connect() as conn:
             got = conn.execute(select(t.c.doc).order_by(t.c.id)).scalars().all()
         assert got == [doc, [1, 2, 3]]
+
+    def test_interval_round_trip(self, sw_engine: Any, sw_metadata: Any) -> None:
+        """``Interval`` is native where ``supports_native_interval``, emulated elsewhere."""
+        t = Table("swc_type_interval", sw_metadata,
+                  Column("id", Integer, primary_key=True, autoincrement=False),
+                  Column("span", Interval))
+        sw_metadata.create_all(sw_engine)
+        spans = [dt.timedelta(days=3, hours=4, seconds=5), dt.timedelta(0)]
+        with sw_engine.begin() as conn:
+            conn.execute(insert(t), [{"id": i, "span": v} for i, v in enumerate(spans)])
+        with sw_engine.connect() as conn:
+            assert conn.execute(select(t.c.span).order_by(t.c.id)).scalars().all() == spans

@@ -360,7 +360,7 @@ class Session:
             v = d[key]
             if v is None:
                 continue
-            for item in (v if prop.uselist else (v,)):
+            for item in prop._cascade_members(v):
                 ist = item.__dict__.get(STATE_ATTR) or instance_state(item)
                 if ist.session_id is None:
                     self._save_or_update_state(ist, item)
@@ -396,7 +396,7 @@ class Session:
                     self._n1_off -= 1
             if v is None:
                 continue
-            for item in list(v if prop.uselist else (v,)):
+            for item in prop._members_of(v):
                 ist = instance_state(item)
                 if ist.key is not None:
                     self._delete_state(ist, item, seen)
@@ -427,7 +427,7 @@ class Session:
             prop = state.mapper._props[key]
             if "expunge" in prop.cascade and key in obj.__dict__:
                 v = obj.__dict__[key]
-                for item in (v if prop.uselist else ([v] if v is not None else [])):
+                for item in prop._cascade_members(v):
                     self._expunge_state(instance_state(item), item, seen)
 
     def expunge_all(self) -> None:
@@ -603,12 +603,12 @@ class Session:
         yield_per = opts.get("yield_per")
         conn = self.connection()
         core_opts = {k: v for k, v in opts.items() if k not in ("populate_existing", "yield_per")} or None
+        if yield_per and cs.has_joined_collection:
+            raise sa_exc.InvalidRequestError(
+                "The yield_per option is not compatible with joined eager loading of collections: "
+                "a parent's related rows may span batches. Use selectinload() instead.")
         result = conn.execute(cs.statement, params, execution_options=core_opts)
         if yield_per:
-            if cs.has_joined_collection:
-                raise sa_exc.InvalidRequestError(
-                    "The yield_per option is not compatible with joined eager loading of collections: "
-                    "a parent's related rows may span batches. Use selectinload() instead.")
 
             # the driver rows are taken up front (a default DBAPI cursor buffers them anyway, and
             # the eager loads of each batch need the connection); the objects, which cost far

@@ -55,6 +55,12 @@ class _ColumnEntity:
 class _JoinedLoad:
     __slots__ = ("prop", "mapper", "keys", "start", "pk_idx", "alias", "joined", "strategies",
                  "sub_options")
+    prop: Any
+    mapper: Any
+    keys: list[str]
+    start: int
+    pk_idx: list[int]
+    alias: Any
 
     def __init__(self) -> None:
         self.joined: list[_JoinedLoad] = []

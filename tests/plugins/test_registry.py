@@ -57,6 +57,13 @@ def test_import_core_does_not_import_orm_even_when_installed() -> None:
     assert not [m for m in mods if m.startswith("sqlweave.orm")]
 
 
+def test_import_orm_loads_no_dialect_or_driver() -> None:
+    mods = _loaded_after("import sqlweave.orm")
+    assert [m for m in mods if m.startswith(("sqlweave.dialects", "sqlite3", "psycopg2", "pymysql"))] == []
+    proc = _py("import sqlweave.orm, sqlweave.core.plugins.manager as m; print(m._loaded)")
+    assert proc.stdout.strip() == "False", proc.stderr
+
+
 def test_loading_plugins_imports_plugin_modules_but_no_driver() -> None:
     mods = _loaded_after("from sqlweave.core.plugins import load_plugins; load_plugins()")
     assert "sqlweave.dialects.sqlite.plugin" in mods

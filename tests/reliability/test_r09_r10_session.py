@@ -24,7 +24,8 @@ def _models() -> tuple[Any, Any, Any]:
         id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
         name: Mapped[str] = mapped_column(String(40))
         addresses: Mapped[list[Address]] = relationship(back_populates="user",
-                                                        order_by="Address.id")
+                                                        order_by="Address.id",
+                                                        cascade="all, delete-orphan")
 
     class Address(Base):
         __tablename__ = rel("rel_r9_addr")
@@ -65,6 +66,9 @@ def test_r9_duplicate_key_in_flush(engine: Any, models: Any, db_name: str, figur
     def capture(conn: Any, cursor: Any, statement: str, *a: Any) -> None:
         statements.append(" ".join(statement.split()))
 
+    # listen before the session's connection exists (a Connection reads the engine's listeners
+    # when it is made)
+    event.listen(engine, "before_cursor_execute", capture)
     s = Session(engine)
     try:
         u1 = s.get(User, 1)
@@ -75,14 +79,12 @@ def test_r9_duplicate_key_in_flush(engine: Any, models: Any, db_name: str, figur
         ok_user = User(id=2, name="ok2")
         ok_addr = Address(id=2, email="ok-addr", user=ok_user)
         s.add_all([dup, ok_user, ok_addr])
-        event.listen(engine, "before_cursor_execute", capture)
-        try:
-            with pytest.raises(exc.IntegrityError) as info:
-                s.flush()
-        finally:
-            event.remove(engine, "before_cursor_execute", capture)
+        del statements[:]
+        with pytest.raises(exc.IntegrityError) as info:
+            s.flush()
         assert _unique_violation(db_name, info.value.orig), repr(info.value.orig)
         failing = list(statements)
+        del statements[:]
         user_t, addr_t = User.__tablename__, Address.__tablename__
         assert failing, "no statement captured"
         assert failing[-1].upper().startswith("INSERT INTO") and user_t in failing[-1], failing
@@ -112,6 +114,7 @@ def test_r9_duplicate_key_in_flush(engine: Any, models: Any, db_name: str, figur
         s.commit()
     finally:
         s.close()
+        event.remove(engine, "before_cursor_execute", capture)
     with engine.connect() as conn:
         users = [tuple(r) for r in conn.execute(
             select(User.__table__.c.id, User.__table__.c.name).order_by(User.__table__.c.id))]

@@ -64,6 +64,7 @@ FLAG_DOCS: dict[str, str] = {
     "supports_sane_rowcount": "rowcount of UPDATE/DELETE is the number of matched rows",
     "supports_sane_multi_rowcount": "rowcount is right for executemany",
     "supports_foreign_keys_inline": "REFERENCES inline in column definitions",
+    "supports_unicode_binds": "the driver takes str parameters as they are",
 }
 
 _SELF_ASSIGN = re.compile(r"\bself\.(\w+)\s*=(?!=)")

@@ -61,7 +61,12 @@ def test_r14_batched_insert_returning_correlation(engine: Any, figures: Any) -> 
         mismatches = sum(1 for i, p in zip(ids, payloads) if in_db.get(i) != p)
     finally:
         Base.metadata.drop_all(engine)
-    figures(scenario="R14", objects=N, mismatches=mismatches, insert_statements=len(inserts))
+    batched = bool(engine.dialect.insert_executemany_returning)
+    figures(scenario="R14", objects=N, mismatches=mismatches, insert_statements=len(inserts),
+            batched_returning=batched)
     assert mismatches == 0
     assert len(in_db) == N
-    assert len(inserts) < N, "the flush did not batch (one INSERT per object)"
+    if batched:
+        assert len(inserts) < N, "the flush did not batch (one INSERT per object)"
+    # else: the dialect declares no executemany RETURNING (MySQL dialect on MariaDB today), so
+    # server-generated keys come one INSERT at a time: correct, and reported, but not batched

@@ -90,6 +90,8 @@ class DefaultDialect:
     _ignore_unknown_insert_keys = True
     is_async = False
     supports_unicode_binds = True
+    #: CREATE INDEX on expressions (functional indexes)
+    supports_expression_indexes = True
     @property
     def insert_executemany_returning_sort_by_parameter_order(self) -> bool:
         """executemany INSERT ... RETURNING can hand rows back in parameter order (the engine's

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from sqlweave.core import select
+from sqlweave.core import String, select
 from sqlweave.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 pytestmark = pytest.mark.backend
@@ -19,7 +19,7 @@ class Base(DeclarativeBase):
 class Note(Base):
     __tablename__ = "ormc_notes"
     id: Mapped[int] = mapped_column(primary_key=True)
-    text: Mapped[str] = mapped_column(default="")
+    text: Mapped[str] = mapped_column(String(50), default="")
 
 
 def test_second_commit_writes_changes(engine: Any) -> None:

@@ -65,6 +65,7 @@ FLAG_DOCS: dict[str, str] = {
     "supports_sane_multi_rowcount": "rowcount is right for executemany",
     "supports_foreign_keys_inline": "REFERENCES inline in column definitions",
     "supports_unicode_binds": "the driver takes str parameters as they are",
+    "supports_expression_indexes": "indexes on expressions (CREATE INDEX ... ((expr)))",
 }
 
 _SELF_ASSIGN = re.compile(r"\bself\.(\w+)\s*=(?!=)")

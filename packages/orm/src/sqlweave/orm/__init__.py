@@ -3,13 +3,21 @@
 from sqlweave.orm import exc
 from sqlweave.orm.attributes import QueryableAttribute, flag_modified, set_committed_value
 from sqlweave.orm.base import class_mapper, object_mapper
-from sqlweave.orm.collections import InstrumentedList
+from sqlweave.orm.collections import (
+    InstrumentedList,
+    InstrumentedSet,
+    KeyFuncDict,
+    attribute_keyed_dict,
+    column_keyed_dict,
+    keyfunc_mapping,
+)
 from sqlweave.orm.decl import (
     DeclarativeBase,
     DeclarativeBaseNoMeta,
     DeclarativeMeta,
     DynamicMapped,
     Mapped,
+    MappedAsDataclass,
     MappedColumn,
     WriteOnlyMapped,
     declarative_base,
@@ -18,12 +26,21 @@ from sqlweave.orm.decl import (
     registry,
 )
 from sqlweave.orm.mapper import ColumnProperty, Mapper, clear_mappers, column_property, configure_mappers, deferred
+from sqlweave.orm.properties import (
+    CompositeProperty,
+    SynonymProperty,
+    composite,
+    query_expression,
+    synonym,
+    with_expression,
+)
 from sqlweave.orm.query import Query
 from sqlweave.orm.relationships import RelationshipProperty, backref, relationship
 from sqlweave.orm.scoping import scoped_session
 from sqlweave.orm.util import AliasedClass, aliased, with_parent
 from sqlweave.orm.session import Session, SessionTransaction, make_transient, object_session, sessionmaker
 from sqlweave.orm.state import AttributeState, History, InstanceState
+from sqlweave.orm.writeonly import AppenderQuery, WriteOnlyCollection
 from sqlweave.orm.strategy_options import (
     Load,
     contains_eager,
@@ -51,4 +68,7 @@ __all__ = [
     "flag_modified", "immediateload", "joinedload", "lazyload", "load_only", "make_transient",
     "mapped_column", "noload", "object_mapper", "object_session", "raiseload", "registry",
     "relationship", "selectinload", "sessionmaker", "set_committed_value", "subqueryload", "undefer",
+    "AppenderQuery", "CompositeProperty", "InstrumentedSet", "KeyFuncDict", "MappedAsDataclass",
+    "SynonymProperty", "WriteOnlyCollection", "attribute_keyed_dict", "column_keyed_dict", "composite",
+    "keyfunc_mapping", "query_expression", "synonym", "with_expression",
 ]

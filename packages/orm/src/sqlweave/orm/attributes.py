@@ -61,6 +61,9 @@ class ColumnAttribute(QueryableAttribute):
                 return _orm_events.fire_init_scalar(self, obj, None)
             return None
         key = self.key
+        prop = self.prop
+        if prop._query_expression:
+            return None  # filled only by with_expression(); never loaded on its own
         if state.session_id is None:
             raise orm_exc.DetachedInstanceError(
                 f"Instance {state._repr()} is not bound to a Session; attribute refresh operation "
@@ -70,6 +73,13 @@ class ColumnAttribute(QueryableAttribute):
         sess = state.session
         if sess is None:
             raise orm_exc.DetachedInstanceError(f"Session of {state._repr()} is gone ({self})")
+        if prop.raiseload and key not in state.expired_attributes:
+            raise orm_exc.LazyLoadRaised(f"'{self}' is not available due to raiseload=True")
+        if prop.group is not None:
+            # a deferred group loads together
+            state.expired_attributes.update(
+                k for k, p in state.mapper._props.items()
+                if p._is_column and p.group == prop.group and k not in d)
         sess._load_unloaded(state, key)
         return d.get(key)
 
@@ -145,7 +155,7 @@ class RelationshipAttribute(QueryableAttribute):
         prop = self.prop
         if not self.mapper.configured:
             self.mapper._check_configure()
-        if state.key is None:
+        if state.key is None or prop._writeonly:
             if prop.uselist:
                 coll = d[self.key] = prop._new_collection(obj, [])
                 return coll
@@ -242,7 +252,7 @@ def set_committed_value(obj: Any, key: str, value: Any) -> None:
     state = instance_state(obj)
     prop = state.mapper.attrs[key]
     if getattr(prop, "uselist", False):
-        value = prop._new_collection(obj, list(value or ()))
+        value = prop._new_collection(obj, value or ())
     obj.__dict__[key] = value
     state.committed_state.pop(key, None)
 

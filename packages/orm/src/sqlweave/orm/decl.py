@@ -7,6 +7,7 @@ overrides them, and relationships get ``uselist`` from ``Mapped[list[X]]`` versu
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import decimal
 import enum
@@ -18,10 +19,11 @@ from typing import Any, Generic, TypeVar
 
 from sqlweave.core import types as sqltypes
 from sqlweave.core.schema import Column, MetaData, Table
+from sqlweave.core.sql.elements import ColumnOperators
 from sqlweave.orm import exc as orm_exc
 from sqlweave.orm import inheritance as _inheritance
 from sqlweave.orm.attributes import _init_kwargs
-from sqlweave.orm.mapper import ColumnProperty, Mapper
+from sqlweave.orm.mapper import ColumnProperty, Mapper, MapperProperty
 from sqlweave.orm.relationships import RelationshipProperty
 
 _T = TypeVar("_T")
@@ -53,16 +55,35 @@ _DEFAULT_TYPES: dict[Any, Any] = {
 _MISSING = object()
 
 
-class MappedColumn:
-    """What ``mapped_column()`` returns: a Column still waiting for its name and inferred type."""
+class MappedColumn(ColumnOperators):
+    """What ``mapped_column()`` returns: a Column still waiting for its name and inferred type.
+
+    Operators build SQL against the column, so a class body can say
+    ``column_property(first + " " + last)``."""
+
+    __hash__ = object.__hash__
+
+    def operate(self, op: Any, *other: Any, **kw: Any) -> Any:
+        return self.column.operate(op, *other, **kw)
+
+    def reverse_operate(self, op: Any, other: Any, **kw: Any) -> Any:
+        return self.column.reverse_operate(op, other, **kw)
+
+    def __clause_element__(self) -> Any:
+        return self.column
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         self.deferred = kw.pop("deferred", False)
         self.deferred_group = kw.pop("deferred_group", None)
-        kw.pop("deferred_raiseload", None)
+        self.deferred_raiseload = kw.pop("deferred_raiseload", False)
         kw.pop("active_history", None)
-        for dc in ("init", "repr", "compare", "kw_only", "default_factory", "hash", "dataclass_metadata"):
-            kw.pop(dc, None)
+        # MappedAsDataclass field options (``default`` is both the field and the column default)
+        self._dc: dict[str, Any] = {dc: kw.pop(dc) for dc in
+                                    ("init", "repr", "compare", "kw_only", "default_factory", "hash")
+                                    if dc in kw}
+        kw.pop("dataclass_metadata", None)
+        if "default" in kw:
+            self._dc["default"] = kw["default"]
         self.sort_order = kw.pop("sort_order", 0)
         self._explicit_nullable = "nullable" in kw
         self._has_type = any(isinstance(a, sqltypes.TypeEngine) or (isinstance(a, type) and issubclass(a, sqltypes.TypeEngine))
@@ -220,7 +241,24 @@ def _unwrap(v: Any) -> Any:
     return v._cls if isinstance(v, _ClassProxy) else v
 
 
-class DeclarativeMeta(type):
+class _AttributeIntercept(type):
+    """Metaclass of declarative bases: ``User.attr = column_property(...)`` (or a relationship,
+    ``Column`` ...) assigned after the class is mapped becomes a mapped property."""
+
+    def __setattr__(cls, key: str, value: Any) -> None:
+        mapper = cls.__dict__.get("_sw_mapper")
+        if mapper is not None and isinstance(value, (MapperProperty, Column, MappedColumn)):
+            if isinstance(value, MappedColumn):
+                value = value.column
+            if isinstance(value, Column) and value.table is None:
+                _name_column(value, key)
+                mapper.local_table.append_column(value)
+            mapper.add_property(key, value)
+            return
+        super().__setattr__(key, value)
+
+
+class DeclarativeMeta(_AttributeIntercept):
     """Metaclass of legacy ``declarative_base()`` classes: maps each subclass on creation."""
 
     def __init__(cls, name: str, bases: tuple[type, ...], ns: dict[str, Any]) -> None:
@@ -240,7 +278,7 @@ def declarative_base(*, metadata: MetaData | None = None, cls: type = object, na
     return reg.generate_base(cls=cls, name=name, metaclass=metaclass)
 
 
-class DeclarativeBase:
+class DeclarativeBase(metaclass=_AttributeIntercept):
     """Subclass this once to make a declarative base; subclass the base to map classes.
 
     The base carries ``registry``, ``metadata`` and optionally ``type_annotation_map``.
@@ -298,7 +336,7 @@ def _as_declarative(reg: registry, cls: Any) -> Mapper | None:
         for name, ann in base.__dict__.get("__annotations__", {}).items():
             annotations[name] = (base, ann)
         for name, value in base.__dict__.items():
-            if isinstance(value, (MappedColumn, Column, RelationshipProperty, ColumnProperty, declared_attr)):
+            if isinstance(value, (MappedColumn, Column, MapperProperty, declared_attr)):
                 sources[name] = (base, value)
     table_args = getattr(cls, "__table_args__", None)
     tablename = getattr(cls, "__tablename__", None)
@@ -336,8 +374,17 @@ def _as_declarative(reg: registry, cls: Any) -> Mapper | None:
         if isinstance(value, RelationshipProperty):
             if ann is not None:
                 inner, kind = _parse_annotation(cls, ann)
-                if kind in ("list", "set"):
+                wrapper = _mapped_wrapper(cls, ann)
+                if wrapper is not None:
+                    # WriteOnlyMapped[X] / DynamicMapped[X]: a collection that never loads in full
                     value._annotation_uselist = True
+                    if value.lazy == "select":
+                        value.lazy = wrapper
+                        value._writeonly = True
+                elif kind in ("list", "set", "dict"):
+                    value._annotation_uselist = True
+                    if kind == "set" and value.collection_class is None:
+                        value.collection_class = set
                 elif kind in ("scalar", "relationship_hint", "optional"):
                     value._annotation_uselist = False
                 if value.argument is None and inner is not None:
@@ -345,6 +392,18 @@ def _as_declarative(reg: registry, cls: Any) -> Mapper | None:
             props[name] = value
             continue
         if isinstance(value, ColumnProperty):
+            for i, c in enumerate(value.columns):
+                if isinstance(c, Column) and c.table is None:
+                    if ann is not None and i == 0:
+                        _apply_annotation(reg, cls, name, ann, _wrap_column(c, has_type=c.type._type_affinity
+                                                                             is not sqltypes.NullType))
+                    _name_column(c, name)
+                    columns.append((name, c, None))
+            props[name] = value
+            continue
+        if isinstance(value, MapperProperty):
+            if type(value).__name__ == "CompositeProperty":
+                _declare_composite(reg, cls, name, ann, value, columns)  # type: ignore[arg-type]
             props[name] = value
             continue
         if isinstance(value, Column):
@@ -382,7 +441,8 @@ def _as_declarative(reg: registry, cls: Any) -> Mapper | None:
         table = Table(tablename, reg.metadata, *[c for _, (_, c, _) in ordered], *args, **kwargs)
         for name, col, mc in columns:
             if mc is not None and mc.deferred:
-                props[name] = ColumnProperty(col, deferred=True, group=mc.deferred_group)
+                props[name] = ColumnProperty(col, deferred=True, group=mc.deferred_group,
+                                             raiseload=mc.deferred_raiseload)
     else:
         for name, col, mc in columns:
             if col.table is None:
@@ -392,6 +452,8 @@ def _as_declarative(reg: registry, cls: Any) -> Mapper | None:
             elif name != col.name:
                 props[name] = ColumnProperty(table.c[col.key])
     cls.__table__ = table
+    if isinstance(cls, type) and issubclass(cls, MappedAsDataclass):
+        _make_dataclass(cls, annotations, sources, props, columns)
     kw: dict[str, Any] = {}
     for k in ("version_id_col", "version_id_generator", "primary_key", "eager_defaults",
               "exclude_properties", "include_properties", "column_prefix"):
@@ -416,16 +478,122 @@ def _unwrap_col(v: Any) -> Any:
     return ce() if ce is not None else v
 
 
-def _wrap_column(col: Column) -> MappedColumn:
+def _wrap_column(col: Column, has_type: bool = True) -> MappedColumn:
     mc = MappedColumn.__new__(MappedColumn)
     mc.deferred = False
     mc.deferred_group = None
+    mc.deferred_raiseload = False
     mc.sort_order = 0
-    mc._explicit_nullable = True
-    mc._has_type = True
+    mc._explicit_nullable = has_type
+    mc._has_type = has_type
+    mc._dc = {}
     mc.column = col
     mc.info = None
     return mc
+
+
+def _name_column(col: Column, name: str) -> None:
+    if not col._name_set:
+        col._name = name
+        col._name_set = True
+    col.key = col.name
+
+
+def _mapped_wrapper(cls: Any, ann: Any) -> str | None:
+    """"write_only" / "dynamic" for ``WriteOnlyMapped[...]`` / ``DynamicMapped[...]``."""
+    ann = _eval_annotation(cls, ann)
+    if isinstance(ann, str):
+        s = ann.strip()
+        if s.startswith("WriteOnlyMapped["):
+            return "write_only"
+        if s.startswith("DynamicMapped["):
+            return "dynamic"
+        return None
+    origin = typing.get_origin(ann)
+    if origin is WriteOnlyMapped:
+        return "write_only"
+    if origin is DynamicMapped:
+        return "dynamic"
+    return None
+
+
+def _declare_composite(reg: registry, cls: Any, name: str, ann: Any, prop: Any,
+                       columns: list[tuple[str, Column, MappedColumn | None]]) -> None:
+    """Columns given to ``composite()`` as ``mapped_column()``/``Column`` join the table; the class
+    and, for dataclasses, the column types come from the ``Mapped[...]`` annotation."""
+    if prop.composite_class is None and ann is not None:
+        inner, _ = _parse_annotation(cls, ann)
+        if isinstance(inner, type):
+            prop.composite_class = inner
+    ccls = prop.composite_class
+    field_types: list[Any] = []
+    if ccls is not None and dataclasses.is_dataclass(ccls):
+        hints = typing.get_type_hints(ccls)
+        field_types = [hints.get(f.name) for f in dataclasses.fields(ccls)]
+    new_attrs: list[Any] = []
+    for i, a in enumerate(prop.attrs):
+        mc = a if isinstance(a, MappedColumn) else (_wrap_column(a) if isinstance(a, Column) else None)
+        if mc is None or mc.column.table is not None:
+            new_attrs.append(a)
+            continue
+        col = mc.column
+        if not col._name_set:
+            fname = (dataclasses.fields(ccls)[i].name if field_types else str(i))
+            _name_column(col, f"{name}_{fname}")
+        col.key = col.name
+        if not mc._has_type and i < len(field_types) and field_types[i] is not None:
+            _apply_annotation(reg, cls, col.key, Mapped[field_types[i]], mc)  # type: ignore[valid-type]
+        columns.append((col.key, col, mc))
+        new_attrs.append(col.key)
+    prop.attrs = new_attrs
+
+
+class MappedAsDataclass:
+    """Mixin for a declarative base (or class) whose mapped classes are also real dataclasses:
+    ``__init__``, ``__repr__`` and ``__eq__`` are generated from the mapped attributes, honouring
+    ``init=False``, ``default=``, ``default_factory=``, ``repr=``, ``compare=`` and ``kw_only=`` given
+    to ``mapped_column()`` / ``relationship()``. Class keywords (``init``, ``repr``, ``eq``,
+    ``order``, ``unsafe_hash``, ``kw_only`` ...) configure ``dataclasses.dataclass``."""
+
+    def __init_subclass__(cls, init: bool = True, repr: bool = True, eq: bool = True,  # noqa: A002
+                          order: bool = False, unsafe_hash: bool = False, match_args: bool = True,
+                          kw_only: bool = False, dataclass_callable: Any = None, **kw: Any) -> None:
+        cls._sw_dc_options = {  # type: ignore[attr-defined]
+            "init": init, "repr": repr, "eq": eq, "order": order, "unsafe_hash": unsafe_hash,
+            "match_args": match_args, "kw_only": kw_only}
+        super().__init_subclass__(**kw)
+
+
+def _make_dataclass(cls: Any, annotations: dict[str, tuple[Any, Any]], sources: dict[str, tuple[Any, Any]],
+                    props: dict[str, Any], columns: list[tuple[str, Column, MappedColumn | None]]) -> None:
+    """Turn the mapped class into a dataclass (before the mapper installs its descriptors)."""
+    mcs = {name: mc for name, _, mc in columns}
+    anns: dict[str, Any] = {}
+    for name, (_, ann) in annotations.items():
+        if name.startswith("__"):
+            continue
+        owner, value = sources.get(name, (None, _MISSING))
+        opts: dict[str, Any] = {}
+        if isinstance(value, MappedColumn):
+            opts = dict(value._dc)
+        elif name in mcs and mcs[name] is not None:
+            opts = dict(mcs[name]._dc)  # type: ignore[union-attr]
+        elif isinstance(value, MapperProperty):
+            opts = dict(getattr(value, "_dc", {}))
+        elif value is not _MISSING and name not in props:
+            opts = {"default": value}  # a plain (unmapped) dataclass field with a default
+        anns[name] = ann
+        setattr(cls, name, dataclasses.field(**opts))
+    for name, ann in cls.__dict__.get("__annotations__", {}).items():
+        anns.setdefault(name, ann)
+    cls.__annotations__ = anns
+    options = dict(getattr(cls, "_sw_dc_options", {}))
+    dataclasses.dataclass(cls, **options)
+    for name in anns:
+        if name in props or name in mcs:
+            # the mapper's descriptor replaces the default the dataclass left on the class
+            if name in cls.__dict__:
+                delattr(cls, name)
 
 
 def _eval_annotation(cls: Any, ann: Any) -> Any:
@@ -448,7 +616,7 @@ def _parse_annotation(cls: Any, ann: Any) -> tuple[Any, str | None]:
     if isinstance(ann, str):
         # unresolved forward reference, e.g. "Mapped[list[Address]]"
         s = ann.strip()
-        if not (s.startswith("Mapped[") or s.startswith("orm.Mapped[")):
+        if not s.startswith(("Mapped[", "orm.Mapped[", "WriteOnlyMapped[", "DynamicMapped[")):
             return None, None
         inner = s[s.index("[") + 1:-1].strip()
         for prefix, kind in (("list[", "list"), ("List[", "list"), ("typing.List[", "list"),
@@ -458,6 +626,9 @@ def _parse_annotation(cls: Any, ann: Any) -> tuple[Any, str | None]:
                 return name, kind
         if inner.endswith("| None"):
             return inner[:-6].strip().strip("'\""), "optional"
+        for prefix in ("dict[", "Dict[", "typing.Dict["):
+            if inner.startswith(prefix):
+                return inner[len(prefix):-1].split(",", 1)[-1].strip().strip("'\""), "dict"
         return inner.strip("'\""), "relationship_hint"
     origin = typing.get_origin(ann)
     if origin is None or not (isinstance(origin, type) and issubclass(origin, Mapped)):
@@ -476,6 +647,10 @@ def _parse_annotation(cls: Any, ann: Any) -> tuple[Any, str | None]:
     if iorigin in (set, typing.Set):  # noqa: UP006
         a = typing.get_args(inner)
         return (a[0] if a else None), "set"
+    if iorigin in (dict, typing.Dict):  # noqa: UP006
+        a = typing.get_args(inner)
+        t = a[1] if len(a) > 1 else None
+        return (t.__forward_arg__ if isinstance(t, typing.ForwardRef) else t), "dict"
     if iorigin is typing.Union or (hasattr(pytypes, "UnionType") and isinstance(inner, pytypes.UnionType)):
         a = [x for x in typing.get_args(inner) if x is not type(None)]
         if len(a) == 1:

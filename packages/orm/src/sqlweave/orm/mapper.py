@@ -49,12 +49,20 @@ class ColumnProperty(MapperProperty):
     _is_column = True
 
     def __init__(self, *columns: Any, deferred: bool = False, group: str | None = None,
-                 active_history: bool = False, info: Any = None, doc: str | None = None) -> None:
-        self.columns = list(columns)
-        self.deferred = deferred
+                 active_history: bool = False, info: Any = None, doc: str | None = None,
+                 expire_on_flush: bool = True, raiseload: bool = False, _query_expression: bool = False,
+                 **kw: Any) -> None:
+        self.columns = [_col_arg(c) for c in columns]
+        self.deferred = deferred or _query_expression
         self.group = group
         self.info = dict(info or {})
         self.doc = doc
+        self.expire_on_flush = expire_on_flush
+        self.raiseload = raiseload
+        #: ``query_expression()``: no SQL of its own; filled only by ``with_expression()``
+        self._query_expression = _query_expression
+        #: a SQL expression (not a table column): read-only, labelled with the attribute key
+        self._is_expression = not isinstance(self.columns[0], Column) if self.columns else False
 
     @property
     def expression(self) -> Any:
@@ -64,14 +72,29 @@ class ColumnProperty(MapperProperty):
         return f"ColumnProperty({self.parent.class_.__name__}.{self.key})"
 
 
+def _col_arg(c: Any) -> Any:
+    """A column argument: Column, MappedColumn, mapped attribute or SQL expression."""
+    inner = getattr(c, "column", None)
+    if inner is not None and type(c).__name__ == "MappedColumn":
+        return inner
+    ce = getattr(c, "__clause_element__", None)
+    if ce is not None and not isinstance(c, type):
+        return ce()
+    return c
+
+
 def column_property(*columns: Any, deferred: bool = False, group: str | None = None, **kw: Any) -> ColumnProperty:
-    """Map a column (or expression) under an explicit attribute name."""
+    """Map a column, or a read-only SQL expression (``firstname + " " + lastname``, a correlated
+    scalar subquery ...) loaded with the object, under an attribute name."""
+    for dc in ("init", "repr", "default", "default_factory", "compare", "kw_only", "hash"):
+        kw.pop(dc, None)
     return ColumnProperty(*columns, deferred=deferred, group=group, **kw)
 
 
-def deferred(column: Any, group: str | None = None, **kw: Any) -> ColumnProperty:
-    """A column loaded only on first access."""
-    return ColumnProperty(column, deferred=True, group=group, **kw)
+def deferred(column: Any, *additional: Any, group: str | None = None, raiseload: bool = False,
+             **kw: Any) -> ColumnProperty:
+    """A column loaded only on first access (with the rest of its ``group``, if any)."""
+    return ColumnProperty(column, *additional, deferred=True, group=group, raiseload=raiseload, **kw)
 
 
 class Mapper:
@@ -153,6 +176,9 @@ class Mapper:
     def _add_property(self, key: str, prop: Any) -> None:
         prop.key = key
         prop.parent = self
+        if getattr(prop, "_is_expression", False) and not hasattr(prop.columns[0], "table"):
+            # SQL expressions select under the attribute name; WHERE renders the bare expression
+            prop.columns[0] = prop.columns[0].label(key)
         self._props[key] = prop
 
     @property
@@ -201,10 +227,17 @@ class Mapper:
         setattr(cls, MAPPER_ATTR, self)
         self._column_keys: list[str] = []
         self._relationship_keys: list[str] = []
+        self._writeonly_keys: list[str] = []
         self._column_to_key: dict[Any, str] = {}
         self._setattr_impls: dict[str, Any] = {}
+        self._attr_lookup = self._setattr_impls
+        # columns and relationships first: synonyms and composites refer to them
         for key, prop in self._props.items():
-            self._instrument_prop(key, prop)
+            if prop._is_column or prop._is_relationship:
+                self._instrument_prop(key, prop)
+        for key, prop in self._props.items():
+            if not (prop._is_column or prop._is_relationship):
+                self._instrument_prop(key, prop)
         if "__setattr__" not in cls.__dict__:
             cls.__setattr__ = _instrumented_setattr  # type: ignore[assignment]
             cls.__delattr__ = _instrumented_delattr  # type: ignore[assignment]
@@ -232,9 +265,13 @@ class Mapper:
             self._column_keys.append(key)
             for c in prop.columns:
                 self._column_to_key.setdefault(c, key)
-        else:
+        elif prop._is_relationship:
             attr = RelationshipAttribute(cls, key, prop, self)
             self._relationship_keys.append(key)
+            if prop._writeonly:
+                self._writeonly_keys.append(key)
+        else:
+            attr = prop._make_attribute(self)  # synonym, composite ...
         prop.class_attribute = attr
         setattr(cls, key, attr)
         self._setattr_impls[key] = attr._set

@@ -8,7 +8,7 @@ from sqlweave.core.sql import operators
 from sqlweave.core.sql.elements import BinaryExpression, BooleanClauseList, ClauseList, and_
 from sqlweave.orm import exc as orm_exc
 from sqlweave.orm.base import MANYTOMANY, MANYTOONE, NO_VALUE, ONETOMANY, STATE_ATTR, instance_state
-from sqlweave.orm.collections import InstrumentedList
+from sqlweave.orm.collections import InstrumentedList, InstrumentedSet, collection_members
 from sqlweave.orm.mapper import MapperProperty
 
 _ALL_CASCADES = {"save-update", "merge", "refresh-expire", "expunge", "delete", "delete-orphan"}
@@ -99,6 +99,9 @@ class RelationshipProperty(MapperProperty):
         self.innerjoin = innerjoin
         self.single_parent = single_parent
         self.post_update = post_update
+        self.collection_class = collection_class
+        # write-only / dynamic collections never load in full; their value is a statement builder
+        self._writeonly = self.lazy in ("write_only", "dynamic")
         self.info = dict(info or {})
         self.doc = doc
         self._configured = False
@@ -319,11 +322,37 @@ class RelationshipProperty(MapperProperty):
             self.back_prop = other
 
     # -- collection helpers ---------------------------------------------------------------
-    def _new_collection(self, owner: Any, items: list[Any]) -> InstrumentedList:
-        coll = InstrumentedList(items)
+    def _new_collection(self, owner: Any, items: Any) -> Any:
+        """A new instrumented collection of ``collection_class`` holding ``items``."""
+        if self._writeonly:
+            from sqlweave.orm.writeonly import AppenderQuery, WriteOnlyCollection
+
+            wo = (AppenderQuery if self.lazy == "dynamic" else WriteOnlyCollection)(owner, self)
+            wo._pending_added.extend(collection_members(items))
+            return wo
+        cc = self.collection_class
+        coll: Any
+        if cc is None or cc is list or (isinstance(cc, type) and issubclass(cc, list)):
+            coll = InstrumentedList(collection_members(items))
+        elif cc is set or (isinstance(cc, type) and issubclass(cc, set)):
+            coll = InstrumentedSet(collection_members(items))
+        else:
+            coll = cc(items)
         coll._owner = owner
         coll._prop = self
         return coll
+
+    def _cascade_members(self, value: Any) -> list[Any]:
+        """Related objects held in memory by ``value`` (no SQL; pending adds of write-only)."""
+        if value is None or value is NO_VALUE:
+            return []
+        return collection_members(value) if self.uselist else [value]
+
+    def _members_of(self, value: Any) -> list[Any]:
+        """Every related object of ``value``; a write-only collection is loaded (delete cascade)."""
+        if self._writeonly and value is not None and hasattr(value, "_load_all"):
+            return value._load_all()  # type: ignore[no-any-return]
+        return self._cascade_members(value)
 
     def _lazy_mode(self, state: Any) -> str:
         """The lazy-load mode for ``state`` (its query's loader options win over ``lazy=``)."""
@@ -364,9 +393,18 @@ class RelationshipProperty(MapperProperty):
         d = obj.__dict__
         state = d.get(STATE_ATTR) or instance_state(obj)
         key = self.key
+        if self._writeonly:
+            if state.key is not None:
+                raise orm_exc.InvalidRequestError(
+                    f"Collection {self._name} is write-only: it can't be assigned on a persistent "
+                    "object; use .add() / .remove()")
+            coll = getattr(obj, key)
+            for item in collection_members(value):
+                coll.add(item)
+            return
         old = getattr(obj, key) if (state.key is not None or key in d) else []
-        old_list = list(old)
-        new_list = list(value or ())
+        old_list = collection_members(old)
+        new_list = collection_members(value)
         if key not in state.committed_state:
             state.committed_state[key] = old_list
         d[key] = self._new_collection(obj, new_list)
@@ -398,7 +436,7 @@ class RelationshipProperty(MapperProperty):
                         istate._modified_event(item)
                     if old is not None and old is not NO_VALUE:
                         coll = old.__dict__.get(self.key)
-                        if coll is not None:
+                        if coll is not None and not self._writeonly:
                             coll._remove_no_event(item)
         self._cascade_into_session(owner.__dict__[STATE_ATTR], item)
 
@@ -423,10 +461,12 @@ class RelationshipProperty(MapperProperty):
         tdict = target.__dict__
         tstate = tdict.get(STATE_ATTR) or instance_state(target)
         key = self.key
+        if self._writeonly:
+            return  # the foreign key is written from the other side; nothing is loaded here
         if self.uselist:
             if key in tdict:
                 coll = tdict[key]
-                if not any(x is item for x in coll):
+                if not any(x is item for x in collection_members(coll)):
                     coll._append_no_event(item)
             elif tstate.key is None:
                 getattr(target, key)._append_no_event(item)
@@ -443,6 +483,8 @@ class RelationshipProperty(MapperProperty):
     def _remove_backref(self, target: Any, item: Any) -> None:
         tdict = target.__dict__
         key = self.key
+        if self._writeonly:
+            return
         if self.uselist:
             coll = tdict.get(key)
             if coll is not None:
@@ -504,7 +546,11 @@ class RelationshipProperty(MapperProperty):
 
 def relationship(argument: Any = None, secondary: Any = None, **kwargs: Any) -> Any:
     """Map a relationship to another mapped class (SQLAlchemy 2.0 semantics)."""
-    return RelationshipProperty(argument, secondary, **kwargs)
+    dc = {k: kwargs.pop(k) for k in ("init", "repr", "default", "default_factory", "compare", "kw_only", "hash")
+          if k in kwargs}
+    prop = RelationshipProperty(argument, secondary, **kwargs)
+    prop._dc = dc  # MappedAsDataclass field options
+    return prop
 
 
 # -- join analysis helpers ---------------------------------------------------------------------

@@ -12,6 +12,7 @@ import weakref
 from typing import Any, NamedTuple
 
 from sqlweave.orm.base import NO_VALUE, STATE_ATTR
+from sqlweave.orm.collections import collection_members
 
 #: session id -> Session (weak), so states can find their session without a strong cycle
 _sessions: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
@@ -148,6 +149,14 @@ class InstanceState:
         self.committed_state.clear()
         self.modified = False
         self._strong = None
+        wo = self.mapper._writeonly_keys
+        if wo:
+            obj = self.obj()
+            if obj is not None:
+                for key in wo:
+                    coll = obj.__dict__.get(key)
+                    if coll is not None:
+                        coll._sw_reset()
 
     def _expire(self, keys: Any = None) -> None:
         """Drop loaded values so that the next access reloads them."""
@@ -232,11 +241,14 @@ def get_history(state: InstanceState, key: str) -> History:
     d = state.dict
     prop = state.mapper.attrs[key]
     current = d.get(key, NO_VALUE)
+    if getattr(prop, "_writeonly", False):
+        if current is NO_VALUE:
+            return History([], [], [])
+        return History(list(current._pending_added), [], list(current._pending_removed))
     if getattr(prop, "uselist", False):
-        cur = list(current) if current is not NO_VALUE else []
+        cur = collection_members(current)
         if key in state.committed_state:
-            orig = state.committed_state[key]
-            orig = list(orig) if orig is not NO_VALUE and orig is not None else []
+            orig = collection_members(state.committed_state[key])
             orig_ids = {id(o) for o in orig}
             cur_ids = {id(o) for o in cur}
             return History(

@@ -19,6 +19,7 @@ from sqlweave.core.sql.elements import and_, bindparam
 from sqlweave.orm import events as _orm_events
 from sqlweave.orm import exc as orm_exc
 from sqlweave.orm.base import MANYTOMANY, MANYTOONE, NO_VALUE, ONETOMANY, STATE_ATTR, instance_state
+from sqlweave.orm.collections import collection_members
 
 
 class _Ctx:
@@ -74,7 +75,9 @@ class UOWTransaction:
                 self._sync_many_to_one(s)
             if upd:
                 self._update(m, upd)
+        self._post_updates(new_states + dirty)
         self._many_to_many(new_states + dirty, deleted)
+        self._post_update_deletes(deleted)
         for m in reversed(order):
             dels = [s for s in deleted if s.mapper is m]
             if dels:
@@ -113,17 +116,19 @@ class UOWTransaction:
                 if prop.viewonly:
                     continue
                 if prop.cascade.save_update and key in d and d[key] is not None:
-                    for item in (d[key] if prop.uselist else (d[key],)):
+                    for item in prop._cascade_members(d[key]):
                         ist = item.__dict__.get(STATE_ATTR) or instance_state(item)
                         if ist.session_id is None:
                             sess._save_or_update_state(ist, item)
                             work.append(ist)
                 if prop.cascade.delete_orphan and key in state.committed_state and state.key is not None:
                     old = state.committed_state[key]
-                    old_items = list(old) if prop.uselist and old not in (None, NO_VALUE) else (
-                        [old] if old not in (None, NO_VALUE) else [])
-                    cur = d.get(key)
-                    cur_ids = {id(x) for x in (cur if prop.uselist else [cur])} if cur is not None else set()
+                    if prop._writeonly:
+                        old_items = list(d[key]._pending_removed) if key in d else []
+                        cur_ids: set[int] = set()
+                    else:
+                        old_items = prop._cascade_members(old)
+                        cur_ids = {id(x) for x in prop._cascade_members(d.get(key))}
                     for item in old_items:
                         if id(item) in cur_ids:
                             continue
@@ -146,18 +151,19 @@ class UOWTransaction:
                 prop = state.mapper._props[key]
                 if prop.viewonly or prop.direction != ONETOMANY or prop.cascade.delete:
                     continue
-                if prop.passive_deletes and key not in obj.__dict__:
-                    continue
+                if prop.passive_deletes == "all" or (prop.passive_deletes and key not in obj.__dict__):
+                    continue  # the database (ON DELETE ...) takes care of the children
                 with sess.no_autoflush:
-                    v = getattr(obj, key) if key in obj.__dict__ or not prop.passive_deletes else None
-                for child in (v if prop.uselist else ([v] if v is not None else [])) if v is not None else []:
+                    v = getattr(obj, key)
+                    children = prop._members_of(v)
+                for child in children:
                     cst = instance_state(child)
                     if cst in sess._deleted:
                         continue
                     cd = child.__dict__
                     for src, dest in prop.synchronize_pairs:
                         ck = prop.mapper._column_to_key[dest]
-                        if cd.get(ck) == obj.__dict__.get(state.mapper._column_to_key[src]):
+                        if cd.get(ck) == _value(obj, state.mapper._column_to_key[src]):
                             _set_fk(cst, child, ck, None)
 
     def _has_other_parent(self, prop: Any, item: Any) -> bool:
@@ -180,7 +186,7 @@ class UOWTransaction:
             d = obj.__dict__
             for key in state.mapper._relationship_keys:
                 prop = state.mapper._props[key]
-                if prop.direction != ONETOMANY or prop.viewonly:
+                if prop.direction != ONETOMANY or prop.viewonly or prop.post_update:
                     continue
                 if key not in state.committed_state and not (state.key is None and key in d):
                     continue
@@ -203,13 +209,13 @@ class UOWTransaction:
                 cd = child.__dict__
                 for src, dest in prop.synchronize_pairs:
                     ck = prop.mapper._column_to_key[dest]
-                    if cd.get(ck) == pd.get(pm._column_to_key[src]) and not _attached_elsewhere(prop, child, pobj):
+                    if cd.get(ck) == _value(pobj, pm._column_to_key[src]) and not _attached_elsewhere(prop, child, pobj):
                         _set_fk(cst, child, ck, None)
             for child in added:
                 cst = instance_state(child)
                 for src, dest in prop.synchronize_pairs:
                     ck = prop.mapper._column_to_key[dest]
-                    v = pd.get(pm._column_to_key[src])
+                    v = _value(pobj, pm._column_to_key[src])
                     if v is not None:
                         _set_fk(cst, child, ck, v)
 
@@ -219,7 +225,7 @@ class UOWTransaction:
         mapper = state.mapper
         for key in mapper._relationship_keys:
             prop = mapper._props[key]
-            if prop.direction != MANYTOONE or prop.viewonly:
+            if prop.direction != MANYTOONE or prop.viewonly or prop.post_update:
                 continue
             if key not in state.committed_state and not (state.key is None and key in d):
                 continue
@@ -233,7 +239,7 @@ class UOWTransaction:
                             continue
                         _set_fk(state, obj, ck, None)
                 else:
-                    _set_fk(state, obj, ck, parent.__dict__.get(tm._column_to_key[src]))
+                    _set_fk(state, obj, ck, _value(parent, tm._column_to_key[src]))
 
     # -- INSERT ---------------------------------------------------------------------------------------------
     def _insert(self, mapper: Any, states: list[Any], parents_by_child: dict[Any, Any]) -> None:
@@ -248,7 +254,7 @@ class UOWTransaction:
     def _self_ref_waves(self, mapper: Any, states: list[Any]) -> list[list[Any]]:
         self_props = [mapper._props[k] for k in mapper._relationship_keys
                       if mapper._props[k].mapper is mapper and mapper._props[k].direction != MANYTOMANY
-                      and not mapper._props[k].viewonly]
+                      and not mapper._props[k].viewonly and not mapper._props[k].post_update]
         if not self_props:
             return [states]
         pending = set(states)
@@ -264,7 +270,7 @@ class UOWTransaction:
                     if pst in pending and pst is not s:
                         deps[s].add(pst)
                 else:
-                    for child in v:
+                    for child in prop._cascade_members(v):
                         cst = instance_state(child)
                         if cst in pending and cst is not s:
                             deps[cst].add(s)
@@ -274,8 +280,10 @@ class UOWTransaction:
         while remaining:
             wave = [s for s in remaining if deps[s] <= done]
             if not wave:
-                raise orm_exc.FlushError(f"Cycle among pending {mapper.class_.__name__} objects; "
-                                         "post_update is not supported yet")
+                raise orm_exc.FlushError(
+                    f"Circular dependency among pending {mapper.class_.__name__} objects "
+                    f"({', '.join(s._repr() for s in remaining[:3])}): each row needs another's key "
+                    "first; set post_update=True on one of the relationships to break the cycle")
             waves.append(wave)
             done.update(wave)
             remaining = [s for s in remaining if s not in done]
@@ -286,6 +294,7 @@ class UOWTransaction:
         autoinc = table._autoincrement_column if hasattr(table, "_autoincrement_column") else None
         props = mapper._props
         vcol = mapper.version_id_col
+        vgen = mapper.version_id_generator
         groups: dict[tuple[Any, ...], list[tuple[Any, dict[str, Any]]]] = {}
         for state in states:
             obj = state.obj()
@@ -295,15 +304,15 @@ class UOWTransaction:
             params: dict[str, Any] = {}
             for key in mapper._column_keys:
                 col = props[key].columns[0]
-                if col.table is not table:
-                    continue
+                if getattr(col, "table", None) is not table:
+                    continue  # SQL expressions (column_property) and other tables' columns
                 if key in d:
                     v = d[key]
                     if v is None and (col is autoinc or col.server_default is not None or col.default is not None):
                         continue
                     params[col.key] = v
-                elif vcol is not None and col is vcol:
-                    v = mapper.version_id_generator(None)
+                elif vcol is not None and col is vcol and vgen is not False:
+                    v = vgen(None)
                     d[key] = v
                     params[col.key] = v
                 elif col.default is not None and not getattr(col.default, "is_sequence", False):
@@ -313,26 +322,47 @@ class UOWTransaction:
                     elif dflt.is_callable:
                         v = dflt.arg(_Ctx(params))
                     else:
-                        continue
+                        continue  # a SQL expression: rendered by Core, fetched below
                     d[key] = v
                     params[col.key] = v
             sig = tuple(params)
             groups.setdefault(sig, []).append((state, params))
         conn = self.conn
+        dialect = self.dialect
         pk_cols = list(mapper.primary_key)
+        eager = mapper.eager_defaults
         for sig, items in groups.items():
             missing_pk = [c for c in pk_cols if c.key not in sig]
+            # server-generated values the object can't know: defaults, SQL-expression defaults
+            missing_ids = {id(c) for c in missing_pk}
+            server_cols = [c for c in table.columns if c.key not in sig and id(c) not in missing_ids
+                           and c in mapper._column_to_key
+                           and (c.server_default is not None
+                                or (c.default is not None and c.default.is_clause_element))]
+            fetch = missing_pk + (server_cols if eager else [])
             stmt = insert(table)
-            if not missing_pk:
-                conn.execute(stmt, [p for _, p in items]) if len(items) > 1 else conn.execute(stmt, items[0][1])
-            elif len(items) > 1 and self.dialect.insert_executemany_returning and self.dialect.insert_returning \
-                    and getattr(self.dialect, "insert_executemany_returning_sort_by_parameter_order", False):
-                res = conn.execute(stmt.returning(*pk_cols, sort_by_parameter_order=True), [p for _, p in items])
-                for (state, _), row in zip(items, res.all()):
+            batch_returning = (len(items) > 1 and dialect.insert_executemany_returning
+                               and dialect.insert_returning
+                               and getattr(dialect, "insert_executemany_returning_sort_by_parameter_order", False))
+            fetched: set[str] = set()
+            if fetch and dialect.insert_returning and (len(items) == 1 or batch_returning):
+                # one round trip: keys and server defaults come back with the INSERT; with
+                # several rows, sort_by_parameter_order ties each returned row to its parameters
+                res = conn.execute(stmt.returning(*fetch, sort_by_parameter_order=len(items) > 1),
+                                   [p for _, p in items] if len(items) > 1 else items[0][1])
+                rows = res.all()
+                if len(rows) != len(items):
+                    raise orm_exc.FlushError(
+                        f"INSERT into {table.name!r} returned {len(rows)} rows for {len(items)} objects")
+                for (state, _), row in zip(items, rows):
                     d = state.obj().__dict__
-                    for c, v in zip(pk_cols, row):
+                    for c, v in zip(fetch, row):
                         d[mapper._column_to_key[c]] = v
+                fetched = {mapper._column_to_key[c] for c in fetch}
+            elif not missing_pk:
+                conn.execute(stmt, [p for _, p in items]) if len(items) > 1 else conn.execute(stmt, items[0][1])
             else:
+                # no RETURNING: one row at a time, so that each object gets its own key
                 for state, params in items:
                     res = conn.execute(stmt, params)
                     pk = res.inserted_primary_key
@@ -342,15 +372,24 @@ class UOWTransaction:
                         if d.get(k) is None:
                             d[k] = v
             for state, params in items:
-                self._post_insert(mapper, state, params)
+                self._post_insert(mapper, state, params, fetched)
                 if mapper.dispatch.after_insert:  # events: after_insert
                     mapper.dispatch.after_insert(mapper, conn, state.obj())
 
-    def _post_insert(self, mapper: Any, state: Any, params: dict[str, Any]) -> None:
+    def _post_insert(self, mapper: Any, state: Any, params: dict[str, Any], fetched: set[str] = frozenset()) -> None:  # type: ignore[assignment]
         obj = state.obj()
         d = obj.__dict__
+        table = mapper.local_table
         for key in mapper._column_keys:
-            col = mapper._props[key].columns[0]
+            prop = mapper._props[key]
+            col = prop.columns[0]
+            if key in fetched:
+                continue
+            if getattr(col, "table", None) is not table:
+                if prop._is_expression and prop.expire_on_flush and not prop._query_expression:
+                    d.pop(key, None)
+                    state.expired_attributes.add(key)
+                continue
             if col.key not in params and key not in d:
                 if col.server_default is not None or col.default is not None or col.primary_key:
                     state.expired_attributes.add(key)
@@ -398,7 +437,7 @@ class UOWTransaction:
                 if prop is None or not prop._is_column:
                     continue
                 col = prop.columns[0]
-                if col.table is not table or key not in d:
+                if getattr(col, "table", None) is not table or key not in d:
                     continue
                 old = committed[key]
                 new = d[key]
@@ -412,6 +451,15 @@ class UOWTransaction:
                 params[col.key] = new
             if not params:
                 continue
+            for c in table.columns:
+                # Python-side onupdate values are computed here so the object knows them
+                if c.key not in params and c.onupdate is not None and c is not vcol \
+                        and (c.onupdate.is_scalar or c.onupdate.is_callable):
+                    k = mapper._column_to_key.get(c)
+                    if k is not None:
+                        v = c.onupdate.arg if c.onupdate.is_scalar else c.onupdate.arg(_Ctx(params))
+                        params[c.key] = v
+                        d[k] = v
             for i, c in enumerate(mapper.primary_key):
                 params[f"pk_{i}"] = state.key[1][i]
             if vcol is not None:
@@ -420,9 +468,10 @@ class UOWTransaction:
                 else:
                     cur = d[vkey] if vkey in d else getattr(obj, vkey)
                 params["ver_old"] = cur
-                newv = mapper.version_id_generator(cur)
-                d[vkey] = newv
-                params[vcol.key] = newv
+                if mapper.version_id_generator is not False:
+                    newv = mapper.version_id_generator(cur)
+                    d[vkey] = newv
+                    params[vcol.key] = newv
             sig = tuple(sorted(params))
             groups.setdefault(sig, []).append((state, params))
         conn = self.conn
@@ -432,7 +481,21 @@ class UOWTransaction:
             if vcol is not None:
                 crit.append(vcol == bindparam("ver_old"))
             stmt = update(table).where(and_(*crit))
-            if len(items) > 1 and sane_multi:
+            # server-side values of the UPDATE (SQL onupdate, server_onupdate, server versioning)
+            fetch = [c for c in table.columns if c.key not in sig and c in mapper._column_to_key
+                     and (c.server_onupdate is not None or (c.onupdate is not None and c.onupdate.is_clause_element))]
+            fetch_ids = {id(c) for c in fetch}
+            want_returning = bool(fetch) and self.dialect.update_returning and (
+                mapper.eager_defaults is True or (vcol is not None and id(vcol) in fetch_ids))
+            fetched: dict[Any, Any] = {}
+            if want_returning:
+                # RETURNING works per statement, so these rows go one at a time
+                rstmt = stmt.returning(*fetch)
+                for state, p in items:
+                    row = conn.execute(rstmt, p).first()
+                    self._check_rowcount(0 if row is None else 1, 1, "UPDATE", table, vcol is not None, True)
+                    fetched[state] = row
+            elif len(items) > 1 and sane_multi:
                 res = conn.execute(stmt, [p for _, p in items])
                 self._check_rowcount(res.rowcount, len(items), "UPDATE", table, vcol is not None, True)
             else:
@@ -442,13 +505,28 @@ class UOWTransaction:
             for state, p in items:
                 obj = state.obj()
                 d = obj.__dict__
+                row = fetched.get(state)
+                if row is not None:
+                    for c, v in zip(fetch, row):
+                        k = mapper._column_to_key[c]
+                        d[k] = v
+                        state.expired_attributes.discard(k)
+                for key in mapper._column_keys:
+                    prop = mapper._props[key]
+                    if prop._is_expression and prop.expire_on_flush and not prop._query_expression:
+                        d.pop(key, None)
+                        state.expired_attributes.add(key)
                 for c in table.columns:
+                    if row is not None and id(c) in fetch_ids:
+                        continue
                     if c.key not in p and (c.onupdate is not None or c.server_onupdate is not None):
                         k = mapper._column_to_key.get(c)
                         if k is not None:
                             d.pop(k, None)
                             state.expired_attributes.add(k)
-                new_key = mapper._identity_key_from_state(state)
+                # a primary key change moves the identity; an expired (unloaded) key column keeps it
+                new_key = (state.key[0], tuple(d[k] if k in d else state.key[1][i]
+                                               for i, k in enumerate(mapper._pk_keys)))
                 if new_key != state.key:
                     self.session.identity_map._remove(state)
                     state.key = new_key
@@ -468,6 +546,97 @@ class UOWTransaction:
             warnings.warn(msg, sa_exc.SAWarning, stacklevel=4)
             return
         raise orm_exc.StaleDataError(msg)
+
+    # -- post_update -----------------------------------------------------------------------------------------
+    def _post_updates(self, states: list[Any]) -> None:
+        """Foreign keys of ``post_update=True`` relationships, written by UPDATEs after every row
+        exists (this is what breaks a cycle of rows referring to each other)."""
+        from sqlweave.orm.state import get_history
+
+        rows: dict[tuple[Any, tuple[str, ...]], list[dict[str, Any]]] = {}
+
+        def write(target_state: Any, tobj: Any, values: dict[Any, Any]) -> None:
+            tm = target_state.mapper
+            td = tobj.__dict__
+            params: dict[str, Any] = {}
+            for col, v in values.items():
+                k = tm._column_to_key[col]
+                td[k] = v
+                target_state.committed_state.pop(k, None)
+                params[col.key] = v
+            for i, v in enumerate(target_state.key[1]):
+                params[f"pk_{i}"] = v
+            rows.setdefault((tm, tuple(sorted(params))), []).append(params)
+
+        inserted = self.inserted_set()
+        deleted = self.session._deleted
+        for state in states:
+            obj = state.obj()
+            if obj is None or state in deleted or state.key is None:
+                continue
+            d = obj.__dict__
+            m = state.mapper
+            for key in m._relationship_keys:
+                prop = m._props[key]
+                if not prop.post_update or prop.viewonly:
+                    continue
+                is_new = state in inserted
+                if key not in state.committed_state and not (is_new and key in d):
+                    continue
+                if prop.direction == MANYTOONE:
+                    target = d.get(key)
+                    if target is None and is_new:
+                        continue
+                    tm = prop.mapper
+                    write(state, obj, {dest: (None if target is None else
+                                              _value(target, tm._column_to_key[src]))
+                                       for src, dest in prop.synchronize_pairs})
+                elif prop.direction == ONETOMANY:
+                    h = get_history(state, key)
+                    for child in h.added:
+                        cst = instance_state(child)
+                        write(cst, child, {dest: _value(obj, m._column_to_key[src]) for src, dest in prop.synchronize_pairs})
+                    for child in h.deleted:
+                        cst = instance_state(child)
+                        if cst in deleted or cst.key is None or _attached_elsewhere(prop, child, obj):
+                            continue
+                        write(cst, child, {dest: None for _, dest in prop.synchronize_pairs})
+        self._run_post_update_rows(rows)
+
+    def _post_update_deletes(self, deleted: list[Any]) -> None:
+        """Before deleting rows: clear their ``post_update`` foreign keys (the other half of a cycle
+        may be deleted first)."""
+        rows: dict[tuple[Any, tuple[str, ...]], list[dict[str, Any]]] = {}
+        for state in deleted:
+            obj = state.obj()
+            m = state.mapper
+            d = obj.__dict__
+            for key in m._relationship_keys:
+                prop = m._props[key]
+                if not prop.post_update or prop.direction != MANYTOONE or prop.viewonly:
+                    continue
+                fks = [dest for _, dest in prop.synchronize_pairs]
+                if all(d.get(m._column_to_key[c]) is None for c in fks if m._column_to_key[c] in d) \
+                        and all(m._column_to_key[c] in d for c in fks):
+                    continue
+                params: dict[str, Any] = {c.key: None for c in fks}
+                for i, v in enumerate(state.key[1]):
+                    params[f"pk_{i}"] = v
+                rows.setdefault((m, tuple(sorted(params))), []).append(params)
+        self._run_post_update_rows(rows)
+
+    def _run_post_update_rows(self, rows: dict[tuple[Any, tuple[str, ...]], list[dict[str, Any]]]) -> None:
+        conn = self.conn
+        for (m, _), plist in rows.items():
+            table = m.local_table
+            stmt = update(table).where(and_(*[c == bindparam(f"pk_{i}") for i, c in enumerate(m.primary_key)]))
+            if len(plist) > 1:
+                res = conn.execute(stmt, plist)
+                if self.dialect.supports_sane_multi_rowcount:
+                    self._check_rowcount(res.rowcount, len(plist), "UPDATE", table, False, True)
+            else:
+                res = conn.execute(stmt, plist[0])
+                self._check_rowcount(res.rowcount, 1, "UPDATE", table, False, True)
 
     # -- many-to-many ----------------------------------------------------------------------------------------
     def _many_to_many(self, states: list[Any], deleted: list[Any]) -> None:
@@ -510,7 +679,7 @@ class UOWTransaction:
                 if prop.direction != MANYTOMANY or prop.viewonly:
                     continue
                 sec = prop.secondary
-                crit = [s == obj.__dict__.get(state.mapper._column_to_key[p]) for p, s in prop.local_pairs]
+                crit = [s == _value(obj, state.mapper._column_to_key[p]) for p, s in prop.local_pairs]
                 conn.execute(delete(sec).where(and_(*crit)))
         for sec, rows in inserts.items():
             rs = list(rows.values())
@@ -563,7 +732,7 @@ class UOWTransaction:
         for s in states:
             d = s.obj().__dict__
             for prop in self_o2m:
-                for child in (d.get(prop.key) or ()):
+                for child in prop._cascade_members(d.get(prop.key)):
                     cst = instance_state(child)
                     if cst in pending and cst is not s:
                         waits[s].add(cst)
@@ -612,6 +781,17 @@ class UOWTransaction:
                 t._deleted[state] = obj
 
 
+def _value(obj: Any, key: str) -> Any:
+    """A column attribute's value; an expired one (e.g. after commit) is loaded, not taken as None."""
+    d = obj.__dict__
+    if key in d:
+        return d[key]
+    state = d.get(STATE_ATTR)
+    if state is None or state.key is None or state.session_id is None:
+        return None
+    return getattr(obj, key)
+
+
 def _attached_elsewhere(prop: Any, child: Any, parent: Any) -> bool:
     bp = prop.back_prop
     if bp is not None and not bp.uselist:
@@ -641,9 +821,9 @@ def _m2m_row(prop: Any, parent: Any, child: Any) -> dict[str, Any]:
     tm = prop.mapper
     row = {}
     for p, s in prop.local_pairs:
-        row[s.key] = parent.__dict__.get(pm._column_to_key[p])
+        row[s.key] = _value(parent, pm._column_to_key[p])
     for t, s in prop.remote_pairs:
-        row[s.key] = child.__dict__.get(tm._column_to_key[t])
+        row[s.key] = _value(child, tm._column_to_key[t])
     return row
 
 
@@ -652,17 +832,26 @@ def _sort_mappers(mappers: list[Any]) -> list[Any]:
     index = {m: i for i, m in enumerate(mappers)}
     deps: dict[Any, set[Any]] = {m: set() for m in mappers}
     tables = {m.local_table: m for m in mappers}
+    # foreign key columns written after the inserts (post_update) don't order the mappers
+    post_cols: set[int] = set()
+    for m in mappers:
+        for key in m._relationship_keys:
+            prop = m._props[key]
+            if prop.post_update and prop.direction != MANYTOMANY:
+                post_cols.update(id(dest) for _, dest in prop.synchronize_pairs)
     for m in mappers:
         for key in m._relationship_keys:
             prop = m._props[key]
             other = prop.mapper
-            if other is m or other not in index or prop.viewonly:
+            if other is m or other not in index or prop.viewonly or prop.post_update:
                 continue
             if prop.direction == MANYTOONE:
                 deps[m].add(other)
             elif prop.direction == ONETOMANY:
                 deps[other].add(m)
         for col in m.local_table.columns:
+            if id(col) in post_cols:
+                continue
             for fk in col.foreign_keys:
                 try:
                     t = fk.column.table

@@ -12,11 +12,13 @@ from sqlweave.core import (
     ARRAY,
     Column,
     Identity,
+    Index,
     Integer,
     MetaData,
     Sequence,
     String,
     Table,
+    exc,
     func,
     insert,
     inspect,
@@ -137,3 +139,18 @@ class TestFeatures(ComplianceTest):
             pk = conn.execute(insert(t)).inserted_primary_key[0]
             assert pk is not None
             assert conn.execute(select(t.c.status)).scalar_one() == "new"
+
+    @requires("supports_expression_indexes")
+    def test_expression_index(self, sw_engine: Any, sw_metadata: MetaData) -> None:
+        t = Table("swc_ft_exprix", sw_metadata,
+                  Column("id", Integer, primary_key=True),
+                  Column("email", String(60), nullable=False))
+        Index("swc_ft_exprix_lower", func.lower(t.c.email), unique=True)
+        sw_metadata.create_all(sw_engine)
+        with sw_engine.connect() as conn:
+            assert sw_engine.dialect.has_index(conn, "swc_ft_exprix", "swc_ft_exprix_lower")
+            conn.execute(insert(t).values(email="Ann@Example.org"))
+            conn.commit()
+            with pytest.raises(exc.IntegrityError):  # the index is unique on lower(email)
+                conn.execute(insert(t).values(email="ann@example.ORG"))
+            conn.rollback()

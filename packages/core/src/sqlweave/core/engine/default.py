@@ -315,7 +315,8 @@ class DefaultExecutionContext:
     _is_server_side = False
     statement: str
     parameters: Any
-    compiled_parameters: list[dict[str, Any]]
+    #: parameters by name (computed on demand on the fast path)
+    _compiled_parameters: list[dict[str, Any]] | None = None
     current_parameters: Any = None
 
     def __init__(self, dialect: Any, connection: Any, dbapi_connection: Any, execution_options: dict[str, Any]) -> None:
@@ -339,6 +340,13 @@ class DefaultExecutionContext:
         if compiled.isddl:
             self.parameters = None
             return self
+        fast = compiled._fast_positions
+        self._extracted = extracted
+        if fast is not None and not params_list:
+            self.parameters = [tuple([
+                b.value if b.callable is None else b.callable() for b in map(extracted.__getitem__, fast)
+            ])]
+            return self
         construct = compiled.construct_params
         params = [construct(extracted, p) for p in params_list] if params_list else [construct(extracted, None)]
         if compiled.insert_prefetch or compiled.update_prefetch:
@@ -359,6 +367,17 @@ class DefaultExecutionContext:
         else:
             self.parameters = params
         return self
+
+    @property
+    def compiled_parameters(self) -> list[dict[str, Any]]:
+        """The parameters of this execution by name (as the compiled statement names them)."""
+        if self._compiled_parameters is None:
+            self._compiled_parameters = [self.compiled.construct_params(self._extracted, None)]
+        return self._compiled_parameters
+
+    @compiled_parameters.setter
+    def compiled_parameters(self, value: list[dict[str, Any]]) -> None:
+        self._compiled_parameters = value
 
     @classmethod
     def for_text(cls, dialect: Any, connection: Any, dbapi_connection: Any, execution_options: dict[str, Any],

@@ -242,6 +242,8 @@ class _ResultCommon:
         return out
 
     def fetchone(self) -> Any:
+        if self._post is None and self._unique_seen is None:
+            return self._real._fetchone_impl()
         while True:
             row = self._real._fetchone_impl()
             if row is None:

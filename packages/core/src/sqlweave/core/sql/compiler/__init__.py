@@ -369,6 +369,13 @@ class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
             name for name in self._param_names
             if name not in self.bind_index and self.binds.get(name) is not None
         ]
+        # fast path for the common execution: every parameter comes from the statement itself,
+        # positional, no processors: the DBAPI tuple is read straight from the extracted binds
+        self._fast_positions: list[int] | None = None
+        if (self.positional and not procs and not self._required and not self._static_required
+                and not self._expanding and not self.insert_prefetch and not self.update_prefetch
+                and not self.isinsert and all(n in self.bind_index for n in self.positiontup or ())):
+            self._fast_positions = [self.bind_index[n] for n in self.positiontup or ()]
 
     def construct_params(
         self, extracted: list[Any] | None, params: dict[str, Any] | None, _check_required: bool = True

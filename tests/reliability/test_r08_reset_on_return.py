@@ -129,7 +129,7 @@ def test_r8_reset_on_return(r8: tuple[Any, Table, Table], db_name: str, variant:
     def _inv(*a: Any) -> None:
         discarded[0] += 1
 
-    n = CYCLES if variant in ("plain", "isolation", "session", "autocommit") else CYCLES // 2
+    n = CYCLES
     for i in range(n):
         conn = eng.connect()
         try:

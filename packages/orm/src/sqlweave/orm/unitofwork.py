@@ -345,7 +345,17 @@ class UOWTransaction:
                                and dialect.insert_returning
                                and getattr(dialect, "insert_executemany_returning_sort_by_parameter_order", False))
             fetched: set[str] = set()
-            if fetch and dialect.insert_returning and (len(items) == 1 or batch_returning):
+            if fetch and dialect.insert_returning and not batch_returning and len(items) > 1 \
+                    and (missing_pk or eager is True):
+                # RETURNING, but not for executemany: one row at a time, values in the same trip
+                rstmt = stmt.returning(*fetch)
+                for state, params in items:
+                    row = conn.execute(rstmt, params).first()
+                    d = state.obj().__dict__
+                    for c, v in zip(fetch, row):
+                        d[mapper._column_to_key[c]] = v
+                fetched = {mapper._column_to_key[c] for c in fetch}
+            elif fetch and dialect.insert_returning and (len(items) == 1 or batch_returning):
                 # one round trip: keys and server defaults come back with the INSERT; with
                 # several rows, sort_by_parameter_order ties each returned row to its parameters
                 res = conn.execute(stmt.returning(*fetch, sort_by_parameter_order=len(items) > 1),

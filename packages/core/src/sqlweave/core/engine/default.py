@@ -308,7 +308,9 @@ class DefaultExecutionContext:
     isinsert = isupdate = isdelete = isddl = False
     executemany = False
     compiled: Any = None
-    inserted_primary_key_rows: list[Any] | None = None
+    _pk_rows: list[Any] | None = None
+    _pk_pending = False
+    _pk_returned: Any = None
     returned_defaults: Any = None
     lastrowid: Any = None
     _rowcount: int | None = None
@@ -317,6 +319,7 @@ class DefaultExecutionContext:
     parameters: Any
     #: parameters by name (computed on demand on the fast path)
     _compiled_parameters: list[dict[str, Any]] | None = None
+    _params_list: list[dict[str, Any]] | None = None
     current_parameters: Any = None
 
     def __init__(self, dialect: Any, connection: Any, dbapi_connection: Any, execution_options: dict[str, Any]) -> None:
@@ -342,6 +345,15 @@ class DefaultExecutionContext:
             return self
         fast = compiled._fast_positions
         self._extracted = extracted
+        getter = compiled._fast_many_getter
+        if getter is not None and params_list:
+            try:
+                self.parameters = list(map(getter, params_list))
+            except (KeyError, TypeError):
+                pass  # a missing key: the general path below raises the proper error
+            else:
+                self._params_list = params_list
+                return self
         if fast is not None and not params_list:
             self.parameters = [tuple([
                 b.value if b.callable is None else b.callable() for b in map(extracted.__getitem__, fast)
@@ -372,7 +384,11 @@ class DefaultExecutionContext:
     def compiled_parameters(self) -> list[dict[str, Any]]:
         """The parameters of this execution by name (as the compiled statement names them)."""
         if self._compiled_parameters is None:
-            self._compiled_parameters = [self.compiled.construct_params(self._extracted, None)]
+            construct = self.compiled.construct_params
+            plist = self._params_list
+            self._compiled_parameters = (
+                [construct(self._extracted, p) for p in plist] if plist else [construct(self._extracted, None)]
+            )
         return self._compiled_parameters
 
     @compiled_parameters.setter
@@ -439,8 +455,6 @@ class DefaultExecutionContext:
         if not pk_cols:
             self.inserted_primary_key_rows = [()]
             return
-        autoinc = getattr(table, "_autoincrement_column", None)
-        rows = []
         returned = None
         if compiled.implicit_pk_returning and not compiled.returns_rows:
             returned = cursor.fetchone()
@@ -454,6 +468,31 @@ class DefaultExecutionContext:
                 self.lastrowid = cursor.lastrowid
             except Exception:  # drivers without lastrowid
                 self.lastrowid = None
+        # the rows themselves are built only if someone asks (an executemany of 20k rows
+        # should not pay for 20k key tuples nobody reads)
+        self._pk_returned = returned
+        self._pk_pending = True
+
+    @property
+    def inserted_primary_key_rows(self) -> list[Any] | None:
+        """One primary-key tuple per parameter set of an INSERT (None for other statements)."""
+        if self._pk_pending:
+            self._pk_pending = False
+            self._pk_rows = self._build_pk_rows()
+        return self._pk_rows
+
+    @inserted_primary_key_rows.setter
+    def inserted_primary_key_rows(self, rows: list[Any] | None) -> None:
+        self._pk_pending = False
+        self._pk_rows = rows
+
+    def _build_pk_rows(self) -> list[Any]:
+        compiled = self.compiled
+        table = compiled.statement.table
+        pk_cols = list(table.primary_key.columns)
+        autoinc = getattr(table, "_autoincrement_column", None)
+        returned = self._pk_returned
+        rows = []
         names = compiled.param_key_map
         given = compiled.insert_col_params
         for p in self.compiled_parameters:
@@ -468,7 +507,7 @@ class DefaultExecutionContext:
                         value = self.lastrowid
                 row.append(value)
             rows.append(tuple(row))
-        self.inserted_primary_key_rows = rows
+        return rows
 
     @property
     def rowcount(self) -> int:

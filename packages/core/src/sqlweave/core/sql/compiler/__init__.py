@@ -376,6 +376,21 @@ class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
                 and not self._expanding and not self.insert_prefetch and not self.update_prefetch
                 and not self.isinsert and all(n in self.bind_index for n in self.positiontup or ())):
             self._fast_positions = [self.bind_index[n] for n in self.positiontup or ()]
+        # and for execute()/executemany() whose parameters are all given by the caller: the
+        # DBAPI tuples come from one C-level itemgetter per parameter set
+        self._fast_many_getter: Any = None
+        if (self.positional and not procs and not self.bind_index and not self._expanding
+                and not self.insert_prefetch and not self.update_prefetch and self.positiontup):
+            by_name = {name: key for key, name in self.param_key_map.items()}
+            if all(n in by_name for n in self.positiontup):
+                import operator
+
+                keys = [by_name[n] for n in self.positiontup]
+                if len(keys) == 1:
+                    key0 = keys[0]
+                    self._fast_many_getter = lambda p: (p[key0],)
+                else:
+                    self._fast_many_getter = operator.itemgetter(*keys)
 
     def construct_params(
         self, extracted: list[Any] | None, params: dict[str, Any] | None, _check_required: bool = True

@@ -176,28 +176,6 @@ class PGExecutionContext_psycopg2(DefaultExecutionContext):
             # execute_values ran one statement per page; the cursor knows only the last one
             self._rowcount = self._executemany_rowcount
 
-    def _setup_insert_pk(self, cursor: Any) -> None:
-        super()._setup_insert_pk(cursor)
-        rows = self.inserted_primary_key_rows
-        if not rows or all(v is not None for row in rows for v in row):
-            return
-        # a primary key given through .values() travels under a unique bind name (id_1), not
-        # under the column key; find it through the compiled binds
-        compiled = self.compiled
-        pk_cols = list(compiled.statement.table.primary_key.columns)
-        by_key: dict[str, list[str]] = {}
-        for name, bp in compiled.binds.items():
-            by_key.setdefault(bp.key, []).append(name)
-        fixed = []
-        for row, params in zip(rows, self.compiled_parameters):
-            new = list(row)
-            for i, col in enumerate(pk_cols):
-                names = by_key.get(col.key, [])
-                if new[i] is None and len(names) == 1 and names[0] in params:
-                    new[i] = params[names[0]]
-            fixed.append(tuple(new))
-        self.inserted_primary_key_rows = fixed
-
     def create_server_side_cursor(self) -> Any:
         conn = self._dbapi_connection
         name = f"sqlweave_c_{next(_counter)}"

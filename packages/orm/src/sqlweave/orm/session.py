@@ -303,8 +303,21 @@ class Session:
                     root._deleted.pop(st, None)
 
     def close(self) -> None:
-        """Roll back any transaction and expunge everything."""
-        self.rollback() if self._trans_stack else None
+        """End the transaction (rolling back what was not committed) and expunge every object.
+
+        Unlike ``rollback()``, objects are not expired: what was loaded stays readable on the
+        now-detached objects, as in SQLAlchemy.
+        """
+        if self._trans_stack:
+            conn = self._conn
+            try:
+                if conn is not None:
+                    if self._root_conn_trans is not None:
+                        self._root_conn_trans.rollback()
+                    elif conn.in_transaction():
+                        conn.rollback()
+            finally:
+                self._end_transaction()
         self.expunge_all()
 
     def reset(self) -> None:

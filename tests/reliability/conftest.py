@@ -255,7 +255,7 @@ def make_engine(db_name: str, engine: Any, tmp_path: Any) -> Iterator[Callable[.
             url = f"sqlite:///{tmp_path / 'rel.db'}" if db_name == "sqlite" else db_url(db_name)
         eng = create_engine(url, **kw)
         tracked = TrackedEngine()
-        eng.tracked = tracked
+        eng.tracked = tracked  # type: ignore[attr-defined]
         if db_name != "sqlite":
             sql = pid_sql(db_name)
 

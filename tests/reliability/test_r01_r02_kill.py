@@ -27,13 +27,13 @@ def _wait_gone(admin: Admin, pids: set[int], timeout: float = 10) -> None:
         time.sleep(0.02)
 
 
-def _orig_is_kill(db_name: str, orig: BaseException) -> bool:
+def _orig_is_kill(db_name: str, orig: BaseException | None) -> bool:
     if db_name == "postgresql":
         text = str(orig)
         return (getattr(orig, "pgcode", None) == "57P01" or type(orig).__name__ == "AdminShutdown"
                 or "terminating connection" in text
                 or "server closed the connection unexpectedly" in text)
-    code = orig.args[0] if getattr(orig, "args", None) else None
+    code = orig.args[0] if orig is not None and orig.args else None
     return code in (2013, 1927, 2006)
 
 

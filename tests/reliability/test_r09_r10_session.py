@@ -46,11 +46,11 @@ def models(engine: Any) -> Iterator[tuple[Any, Any, Any]]:
     Base.metadata.drop_all(engine)
 
 
-def _unique_violation(db: str, orig: BaseException) -> bool:
+def _unique_violation(db: str, orig: BaseException | None) -> bool:
     if db == "postgresql":
         return getattr(orig, "pgcode", None) == "23505"
     if db == "mysql":
-        return bool(orig.args) and orig.args[0] == 1062
+        return orig is not None and bool(orig.args) and orig.args[0] == 1062
     return "UNIQUE constraint failed" in str(orig)
 
 

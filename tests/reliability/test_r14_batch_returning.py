@@ -44,7 +44,7 @@ def test_r14_batched_insert_returning_correlation(engine: Any, figures: Any) -> 
     rng = random.Random(14)
     payloads = [f"{rng.random():.12f}-{uuid.uuid4()}" for _ in range(N)]
     try:
-        objs = [Item(payload=p) for p in payloads]
+        objs = [Item(payload=p) for p in payloads]  # type: ignore[call-arg]
         event.listen(engine, "before_cursor_execute", count)
         try:
             with Session(engine) as s:

@@ -83,7 +83,7 @@ def test_r19_cancel_from_another_thread(make_engine: Any, db_name: str, engine: 
                     raw.cancel()
                 elif db_name == "mysql":
                     assert admin is not None
-                    admin.query(f"KILL QUERY {int(pid)}")
+                    admin.query(f"KILL QUERY {int(pid or 0)}")
                 else:
                     raw.interrupt()
 
@@ -143,8 +143,10 @@ def test_r20_deadlock_is_retryable(accounts: Any, db_name: str, figures: Any) ->
 
     a = threading.Thread(target=tx, args=(1, 2, "a"))
     b = threading.Thread(target=tx, args=(2, 1, "b"))
-    a.start(), b.start()
-    a.join(30), b.join(30)
+    for th in (a, b):
+        th.start()
+    for th in (a, b):
+        th.join(30)
     assert not a.is_alive() and not b.is_alive()
     assert len(errors) == 1 and len(done) == 1, (errors, done)
     err = errors[0]
@@ -186,8 +188,10 @@ def test_r20_run_transaction_reruns_the_unit(accounts: Any, db_name: str, figure
 
     a = threading.Thread(target=transfer, args=(1, 2, "a"))
     b = threading.Thread(target=transfer, args=(2, 1, "b"))
-    a.start(), b.start()
-    a.join(30), b.join(30)
+    for th in (a, b):
+        th.start()
+    for th in (a, b):
+        th.join(30)
     assert not errors, errors
     assert sum(calls.values()) == 3, calls  # one victim, re-run once
     with eng.connect() as conn:
@@ -228,8 +232,10 @@ def test_r20_serializable_write_skew(accounts: Any, db_name: str, figures: Any) 
 
     a = threading.Thread(target=withdraw, args=(1, False))
     b = threading.Thread(target=withdraw, args=(2, False))
-    a.start(), b.start()
-    a.join(30), b.join(30)
+    for th in (a, b):
+        th.start()
+    for th in (a, b):
+        th.join(30)
     assert len(errors) == 1, errors
     err = errors[0]
     assert isinstance(err, exc.SerializationError), repr(err)

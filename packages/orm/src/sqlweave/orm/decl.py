@@ -195,10 +195,12 @@ class registry:  # noqa: N801 - SQLAlchemy's name
                 return type(result)(_unwrap(r) for r in result)
             return _unwrap(result)
         except NameError as err:
-            raise orm_exc.ORMConfigurationError(
+            exc = orm_exc.ORMConfigurationError(
                 f"When initializing mappers, expression {expr!r} failed to locate a name ({err}). "
                 "If this is a class name, make sure the class is defined and mapped in the same registry."
-            ) from None
+            )
+            exc._sw_name_error = str(err)  # type: ignore[attr-defined]  # relationship() re-words it
+            raise exc from None
 
 
 class _ResolverNamespace(dict):  # type: ignore[type-arg]

@@ -125,12 +125,11 @@ class RelationshipProperty(MapperProperty):
             reg = self.parent.registry
             try:
                 return reg._resolve_name(arg) if reg is not None else _eval_global(arg)
-            except orm_exc.ORMConfigurationError:
-                raise
             except Exception as err:
+                detail = getattr(err, "_sw_name_error", None) or err
                 raise orm_exc.ORMConfigurationError(
                     f"When initializing mapper {self.parent}, expression {arg!r} for {what} of "
-                    f"relationship {self._name} failed to locate a name ({err}). If this is a class "
+                    f"relationship {self._name} failed to locate a name ({detail}). If this is a class "
                     "name, make sure the class is defined and mapped in the same registry."
                 ) from err
         return arg
@@ -428,6 +427,8 @@ class RelationshipProperty(MapperProperty):
                 idict = item.__dict__
                 istate = idict.get(STATE_ATTR) or instance_state(item)
                 old = idict.get(bp.key, NO_VALUE)
+                if old is NO_VALUE:
+                    old = bp._identity_lookup(item, istate)
                 if old is not owner:
                     if bp.key not in istate.committed_state:
                         istate.committed_state[bp.key] = old
@@ -448,13 +449,38 @@ class RelationshipProperty(MapperProperty):
             bp._remove_backref(item, owner)
         else:
             idict = item.__dict__
-            if idict.get(bp.key, NO_VALUE) is owner:
+            cur = idict.get(bp.key, NO_VALUE)
+            if cur is NO_VALUE:
+                cur = bp._identity_lookup(item, idict.get(STATE_ATTR) or instance_state(item))
+            if cur is owner:
                 istate = idict.get(STATE_ATTR) or instance_state(item)
                 if bp.key not in istate.committed_state:
                     istate.committed_state[bp.key] = owner
                 idict[bp.key] = None
                 if not istate.modified:
                     istate._modified_event(item)
+
+    def _identity_lookup(self, obj: Any, state: Any) -> Any:
+        """The current many-to-one target of a persistent ``obj`` whose attribute isn't loaded,
+        if its foreign key is loaded and the target is in the identity map (no SQL); else NO_VALUE."""
+        if self.direction != MANYTOONE or state.key is None:
+            return NO_VALUE
+        sess = state.session
+        if sess is None:
+            return NO_VALUE
+        d = obj.__dict__
+        pm = self.parent
+        vals = []
+        for _, dest in self.synchronize_pairs:
+            k = pm._column_to_key.get(dest)
+            if k is None or k not in d:
+                return NO_VALUE
+            vals.append(d[k])
+        if all(v is None for v in vals):
+            return None
+        if [s for s, _ in self.synchronize_pairs] != list(self.mapper.primary_key):
+            return NO_VALUE
+        return sess.identity_map.get((self.mapper.base_mapper, tuple(vals)), NO_VALUE)
 
     def _add_backref(self, target: Any, item: Any) -> None:
         """``item`` now refers to ``target`` through the reverse side: mirror it here."""
@@ -638,3 +664,26 @@ def _resolvable(fk: Any) -> bool:
 
 def _eval_global(arg: str) -> Any:
     raise orm_exc.ORMConfigurationError(f"Can't resolve {arg!r} without a registry")
+
+
+def cascade_iterator(obj: Any, cascade: str) -> list[tuple[Any, Any]]:
+    """(object, state) of every related object reachable from ``obj`` through relationships whose
+    ``cascade`` includes ``cascade``, following only loaded values (no SQL)."""
+    out: list[tuple[Any, Any]] = []
+    seen = {id(obj)}
+    work = [obj]
+    while work:
+        cur = work.pop()
+        d = cur.__dict__
+        mapper = instance_state(cur).mapper
+        for key in mapper._relationship_keys:
+            prop = mapper._props[key]
+            if cascade not in prop.cascade or key not in d:
+                continue
+            for item in prop._cascade_members(d[key]):
+                if id(item) in seen:
+                    continue
+                seen.add(id(item))
+                out.append((item, instance_state(item)))
+                work.append(item)
+    return out

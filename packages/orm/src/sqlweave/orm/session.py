@@ -166,6 +166,12 @@ class Session:
             for k, v in self.binds.items():
                 if k is cls or (isinstance(k, type) and isinstance(cls, type) and issubclass(cls, k)):
                     return v
+            # binds keyed by Table (or Mapper): the mapped class's table decides
+            m = getattr(cls, MAPPER_ATTR, None) if isinstance(cls, type) else None
+            if m is not None:
+                for k, v in self.binds.items():
+                    if k is m or k is m.local_table:
+                        return v
         if self.bind is None:
             raise sa_exc.InvalidRequestError("This Session is not bound to an engine or connection")
         return self.bind
@@ -503,6 +509,13 @@ class Session:
         state = instance_state(instance)
         if state.key is None:
             raise sa_exc.InvalidRequestError(f"Instance {state._repr()} is not persistent within this Session")
+        if attribute_names is None:
+            from sqlweave.orm.relationships import cascade_iterator
+
+            for _, st in cascade_iterator(instance, "refresh-expire"):  # cascade: refresh-expire
+                if st.key is not None and st.session_id == self.hash_key:
+                    st._expire()
+                    self._modified.discard(st)
         state._expire(list(attribute_names) if attribute_names is not None else None)
         if attribute_names is None:
             self._modified.discard(state)
@@ -519,6 +532,13 @@ class Session:
         if state.key is None or state.session_id != self.hash_key:
             raise sa_exc.InvalidRequestError(f"Instance '{state._repr()}' is not persistent within this Session")
         names = list(attribute_names) if attribute_names is not None else None
+        if names is None:
+            from sqlweave.orm.relationships import cascade_iterator
+
+            for _, st in cascade_iterator(instance, "refresh-expire"):  # cascade: refresh-expire
+                if st.key is not None and st.session_id == self.hash_key:
+                    st._expire()
+                    self._modified.discard(st)
         state._expire(names)
         if names is None:
             self._modified.discard(state)
@@ -739,7 +759,12 @@ class Session:
         if state.session_id == self.hash_key:
             return instance
         d = instance.__dict__
-        pk = tuple(d.get(k) for k in mapper._pk_keys)
+        # a detached object knows its identity even when its key attributes are expired
+        pk = state.key[1] if state.key is not None else tuple(d.get(k) for k in mapper._pk_keys)
+        if not load and state.key is None:
+            raise sa_exc.InvalidRequestError(
+                "merge() with load=False option does not support objects transient (i.e. unpersisted) "
+                "objects. flush() all changes on mapped instances before merging with load=False.")
         target = None
         if None not in pk:
             key = (mapper.base_mapper, pk)
@@ -747,6 +772,10 @@ class Session:
             if target is None and load:
                 target = self.get(mapper.class_, pk)
             elif target is None and not load:
+                if state.modified or state.committed_state:
+                    raise sa_exc.InvalidRequestError(
+                        "merge() with load=False option does not support objects marked as 'dirty'. "
+                        "flush() all changes on mapped instances before merging with load=False.")
                 target = mapper.class_.__new__(mapper.class_)
                 tstate = mapper._new_state(target)
                 for k in mapper._column_keys:

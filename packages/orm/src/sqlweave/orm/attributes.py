@@ -209,7 +209,8 @@ class RelationshipAttribute(QueryableAttribute):
         """``EXISTS`` the related row (many-to-one) matching ``criterion``."""
         return self.prop._exists(criterion, kwargs)
 
-    def contains(self, other: Any, **kw: Any) -> Any:
+    def contains(self, other: Any, autoescape: bool = False, escape: str | None = None, **kw: Any) -> Any:
+        """SQL: the collection contains ``other`` (a mapped object)."""
         return self.prop._contains(other)
 
     def of_type(self, cls: Any) -> RelationshipAttribute:

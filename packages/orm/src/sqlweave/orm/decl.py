@@ -650,13 +650,13 @@ def _parse_annotation(cls: Any, ann: Any) -> tuple[Any, str | None]:
         a = typing.get_args(inner)
         return (a[0] if a else None), "set"
     if iorigin in (dict, typing.Dict):  # noqa: UP006
-        a = typing.get_args(inner)
-        t = a[1] if len(a) > 1 else None
+        da = typing.get_args(inner)
+        t = da[1] if len(da) > 1 else None
         return (t.__forward_arg__ if isinstance(t, typing.ForwardRef) else t), "dict"
     if iorigin is typing.Union or (hasattr(pytypes, "UnionType") and isinstance(inner, pytypes.UnionType)):
-        a = [x for x in typing.get_args(inner) if x is not type(None)]
-        if len(a) == 1:
-            t = a[0]
+        ua = [x for x in typing.get_args(inner) if x is not type(None)]
+        if len(ua) == 1:
+            t = ua[0]
             return (t.__forward_arg__ if isinstance(t, typing.ForwardRef) else t), "optional"
         return inner, "optional"
     return inner, "scalar"

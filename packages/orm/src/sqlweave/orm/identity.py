@@ -9,11 +9,12 @@ class IdentityMap:
     """Maps identity keys to InstanceStates; the states reference their objects weakly."""
 
     def __init__(self) -> None:
-        self._dict: dict[Any, Any] = {}
+        self._dict: dict[Any, Any] = {}  # identity key -> InstanceState
 
     def _gc(self, state: Any) -> None:
-        if self._dict.get(state.key) is state:
-            del self._dict[state.key]
+        key = state.key
+        if self._dict.get(key) is state:
+            del self._dict[key]
 
     def get(self, key: Any, default: Any = None) -> Any:
         st = self._dict.get(key)
@@ -54,5 +55,6 @@ class IdentityMap:
         self._dict[state.key] = state
 
     def _remove(self, state: Any) -> None:
-        if self._dict.get(state.key) is state:
-            del self._dict[state.key]
+        key = state.key
+        if self._dict.get(key) is state:
+            del self._dict[key]

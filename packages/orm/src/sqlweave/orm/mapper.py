@@ -42,6 +42,9 @@ class MapperProperty:
     def _post_configure(self) -> None:
         pass
 
+    def _configure(self) -> None:
+        """Resolve references to other mappers (relationships); nothing for other properties."""
+
 
 class ColumnProperty(MapperProperty):
     """A mapped column: ``mapper.attrs.name``; ``deferred=True`` skips it in the default load."""

@@ -118,9 +118,7 @@ class CompositeProperty(MapperProperty):
                 key = a
             else:
                 col = _col_arg(a)
-                key = mapper._column_to_key.get(col)
-                if key is None:
-                    key = getattr(col, "key", None)
+                key = mapper._column_to_key.get(col) or getattr(col, "key", None) or ""
             if key not in mapper._props or not mapper._props[key]._is_column:
                 raise orm_exc.ORMConfigurationError(
                     f"composite {mapper.class_.__name__}.{self.key}: {a!r} is not a mapped column "

@@ -107,6 +107,7 @@ class RelationshipProperty(MapperProperty):
         self._configured = False
         self.back_prop: RelationshipProperty | None = None
         self._annotation_uselist: bool | None = None
+        self._dc: dict[str, Any] = {}  # MappedAsDataclass field options (see relationship())
 
     def __repr__(self) -> str:
         parent = getattr(self, "parent", None)
@@ -167,7 +168,8 @@ class RelationshipProperty(MapperProperty):
         ob = self._order_by_arg
         if ob is not False and ob is not None:
             ob = self._resolve(ob, "order_by")
-            self.order_by = [_col(o) if hasattr(o, "__clause_element__") else o for o in _as_list(ob)]
+            self.order_by: list[Any] | None = [_col(o) if hasattr(o, "__clause_element__") else o
+                                               for o in _as_list(ob)]
         else:
             self.order_by = None
         if self._uselist_arg is not None:
@@ -572,7 +574,7 @@ class RelationshipProperty(MapperProperty):
 
 def relationship(argument: Any = None, secondary: Any = None, **kwargs: Any) -> Any:
     """Map a relationship to another mapped class (SQLAlchemy 2.0 semantics)."""
-    dc = {k: kwargs.pop(k) for k in ("init", "repr", "default", "default_factory", "compare", "kw_only", "hash")
+    dc: dict[str, Any] = {k: kwargs.pop(k) for k in ("init", "repr", "default", "default_factory", "compare", "kw_only", "hash")
           if k in kwargs}
     prop = RelationshipProperty(argument, secondary, **kwargs)
     prop._dc = dc  # MappedAsDataclass field options

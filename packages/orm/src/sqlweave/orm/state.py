@@ -47,6 +47,9 @@ class InstanceState:
         "__weakref__",
     )
 
+    load_path: Any  # loader strategies of the query that loaded it (set only when there are some)
+    _orphan_check: Any
+
     def __init__(self, obj: Any, mapper: Any) -> None:
         self.class_ = obj.__class__
         self.mapper = mapper

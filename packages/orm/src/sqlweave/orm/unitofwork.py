@@ -431,7 +431,7 @@ class UOWTransaction:
         table = mapper.local_table
         props = mapper._props
         vcol = mapper.version_id_col
-        vkey = mapper._column_to_key[vcol] if vcol is not None else None
+        vkey: str = mapper._column_to_key[vcol] if vcol is not None else ""
         groups: dict[tuple[Any, ...], list[tuple[Any, dict[str, Any]]]] = {}
         for state in states:
             obj = state.obj()

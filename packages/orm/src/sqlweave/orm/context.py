@@ -29,7 +29,12 @@ def orm_compile_plugin(select: Any, compiler: Any) -> Any:
 
 class _MapperEntity:
     __slots__ = ("mapper", "keys", "start", "pk_idx", "joined", "strategies", "sub_options", "name",
-                 "contains_eager", "from_", "alias_entity", "innerjoin", "criteria_opts")
+                 "contains_eager", "from_", "alias_entity", "innerjoin", "criteria_opts", "expressions")
+
+    keys: list[str]
+    start: int
+    pk_idx: list[int]
+    from_: Any
 
     def __init__(self, mapper: Any, alias_entity: Any = None) -> None:
         self.mapper = mapper
@@ -42,6 +47,7 @@ class _MapperEntity:
         self.contains_eager: list[Any] = []
         self.innerjoin: dict[str, bool] = {}
         self.criteria_opts: tuple[Any, ...] = ()
+        self.expressions: dict[str, Any] = {}  # with_expression(): attribute key -> SQL expression
 
 
 class _ColumnEntity:
@@ -154,6 +160,10 @@ def _apply_options(ent: _MapperEntity, options: tuple[Any, ...]) -> list[str]:
                     keys = [k for k in keys if k != prop.key]
                 elif strategy == "undefer" and prop.key not in keys:
                     keys.append(prop.key)
+                elif strategy == "with_expression":  # mapping extras (orm/properties.py)
+                    ent.expressions[prop.key] = extra["expression"].label(prop.key)
+                    if prop.key not in keys:
+                        keys.append(prop.key)
                 continue
             if strategy != "default":
                 ent.strategies[prop.key] = strategy
@@ -226,7 +236,7 @@ def _compile_orm_select(stmt: Any) -> ORMCompileState:
                 fc = ent.from_.c
                 cols.extend(fc[colmap[k].columns[0].key] for k in keys)  # type: ignore[attr-defined]
             else:
-                cols.extend(colmap[k].columns[0] for k in keys)  # type: ignore[attr-defined]
+                cols.extend(ent.expressions[k] if k in ent.expressions else colmap[k].columns[0] for k in keys)  # type: ignore[attr-defined]
             ent.pk_idx = [ent.start + keys.index(k) for k in mapper._pk_keys]
             if criteria and (alias_ent is None or any(c.include_aliases for c in criteria)):
                 extra_where.extend(_crit_for(criteria, mapper, ent.from_))
@@ -472,6 +482,103 @@ def load_instances(session: Any, rows: list[Any], keys: list[str], start: int, p
 
         fire_loaded(session, mapper, loaded_ev)
     return out
+
+
+class GetPlan:
+    """The prepared lookup behind ``Session.get()`` on an identity-map miss, one per mapper.
+
+    Built once (kept in ``mapper._loader_cache``, which the mapper resets when its properties
+    change): the ORM select by primary key with bind parameters, its ORM compile state, and the
+    dialect's compiled form of the Core statement (for the last dialect seen). A lookup then runs
+    the compiled statement with the key values (no select() built, no cache key computed, no ORM
+    compile) and turns the row straight into an object.
+    """
+
+    __slots__ = ("mapper", "stmt", "cs", "names", "simple", "dialect", "compiled", "extracted")
+
+    def __init__(self, mapper: Any) -> None:
+        from sqlweave.core.sql.elements import bindparam
+        from sqlweave.core.sql.selectable import select
+
+        self.mapper = mapper
+        self.names = [f"pk_{i}" for i in range(len(mapper.primary_key))]
+        crit = [c == bindparam(n) for n, c in zip(self.names, mapper.primary_key)]
+        self.stmt = select(mapper.class_).where(and_(*crit))
+        cs = self.cs = compile_orm_select(self.stmt)
+        ent = cs.entities[0]
+        # one object straight from the row when nothing else is loaded with it: no joined or
+        # post-row eager loads (selectin/subquery/immediate), no per-row class choice
+        self.simple = (cs.single_entity and not ent.joined and not ent.strategies
+                       and getattr(mapper, "polymorphic_on", None) is None
+                       and not any(_post_strategy(mapper._props[k]) for k in mapper._relationship_keys))
+        self.dialect: Any = None
+        self.compiled: Any = None
+        #: the statement's own bind values (e.g. a discriminator), as Core extracts them
+        self.extracted: list[Any] = []
+        self.cs.statement._gen_cache_key(self.extracted)
+
+    def rows(self, conn: Any, ident: tuple[Any, ...]) -> list[Any]:
+        """The rows for ``ident`` (at most one): the cached compiled statement when the
+        connection runs statements plainly (no execute events, no schema translation or
+        compiled-cache options), else the ordinary ``Connection.execute()``."""
+        params = dict(zip(self.names, ident))
+        compiled = self.compiled
+        if (compiled is not None and conn.dialect is self.dialect and not conn._has_events
+                and not conn._execution_options.keys() & _PLAIN_BLOCKERS):
+            # Connection._execute_clauseelement for an already compiled statement
+            ctx = conn._ctx_cls.for_compiled(conn.dialect, conn, conn._prepare(), conn._execution_options,
+                                             compiled, [params], self.extracted)
+            result = conn._run(ctx, ctx.statement, ctx.parameters[0], False, compiled)
+            return result.fetchall()  # type: ignore[no-any-return]
+        result = conn.execute(self.cs.statement, params)
+        if self.compiled is None or conn.dialect is not self.dialect:
+            self.compiled = result.context.compiled
+            self.dialect = conn.dialect
+        return result.fetchall()  # type: ignore[no-any-return]
+
+    def load(self, session: Any, ident: tuple[Any, ...]) -> Any:
+        """The object with primary key ``ident`` (None when there is no such row)."""
+        rows = self.rows(session.connection(), ident)
+        if not rows:
+            return None
+        if not self.simple:
+            return process_rows(session, self.cs, rows, unique=True)[0][0]
+        mapper = self.mapper
+        ent = self.cs.entities[0]
+        row = rows[0]
+        pk = tuple([row[i] for i in ent.pk_idx])
+        if None in pk:
+            return None
+        key = (mapper.base_mapper, pk)
+        state = session.identity_map._dict.get(key)
+        if state is not None:  # the key was given in another form (e.g. "5" for 5), or expired
+            obj = state.obj()
+            if obj is not None:
+                if state.expired_attributes:
+                    _populate_existing(state, obj, ent.keys, row, 0, False)
+                return obj
+        cls = mapper.class_
+        obj = cls.__new__(cls)
+        d = obj.__dict__
+        d.update(zip(ent.keys, row))
+        state = InstanceState(obj, mapper)
+        state.key = key
+        state.session_id = session.hash_key
+        d[STATE_ATTR] = state
+        session.identity_map._dict[key] = state
+        if mapper.class_dispatch.load or session.dispatch.loaded_as_persistent:  # events
+            from sqlweave.orm.events import fire_loaded
+
+            fire_loaded(session, mapper, [obj])
+        return obj
+
+
+#: execution options that change what a statement compiles to, or where it is cached
+_PLAIN_BLOCKERS = frozenset(("schema_translate_map", "compiled_cache"))
+
+
+def _post_strategy(prop: Any) -> bool:
+    return prop.lazy in ("joined", "selectin", "subquery", "immediate")
 
 
 def _populate_existing(state: Any, obj: Any, keys: list[str], row: Any, start: int, all_: bool) -> None:

@@ -715,6 +715,16 @@ class Session:
 
     def _get_impl(self, mapper: Any, ident: tuple[Any, ...], options: Any = None,
                   populate_existing: bool = False, with_for_update: Any = None) -> Any:
+        if not options and not populate_existing and not with_for_update:
+            # the per-mapper prepared lookup (see sqlweave.orm.context.GetPlan)
+            plan = mapper._loader_cache.get("get_plan")
+            if plan is None:
+                from sqlweave.orm.context import GetPlan
+
+                plan = mapper._loader_cache["get_plan"] = GetPlan(mapper)
+            if self.autoflush and not self._flushing and not self._no_autoflush:
+                self._autoflush()
+            return plan.load(self, ident)
         from sqlweave.core.sql.selectable import select
 
         stmt = mapper._get_stmt

@@ -34,7 +34,20 @@ _LAZY = {
 if TYPE_CHECKING:
     from sqlweave.dialects.postgresql.base import PGDialect
     from sqlweave.dialects.postgresql.dml import Insert, insert
-    from sqlweave.dialects.postgresql.types import ARRAY, BYTEA, CIDR, DOUBLE_PRECISION, ENUM, INET, INTERVAL, JSON, JSONB, TIMESTAMP, TSVECTOR, UUID
+    from sqlweave.dialects.postgresql.types import (
+        ARRAY,
+        BYTEA,
+        CIDR,
+        DOUBLE_PRECISION,
+        ENUM,
+        INET,
+        INTERVAL,
+        JSON,
+        JSONB,
+        TIMESTAMP,
+        TSVECTOR,
+        UUID,
+    )
 
 
 def __getattr__(name: str) -> Any:

@@ -314,7 +314,7 @@ class SQLiteDialect(DefaultDialect):
         rows = connection.exec_driver_sql(f"PRAGMA table_xinfo({self._quote_pragma(table_name)})").all()
         pk_count = sum(1 for r in rows if r[5])
         out = []
-        for cid, name, type_, notnull, default, pk, *hidden in rows:
+        for _cid, name, type_, notnull, default, pk, *hidden in rows:
             if hidden and hidden[0] in (1,):
                 continue
             coltype = _resolve_type(type_)
@@ -336,7 +336,7 @@ class SQLiteDialect(DefaultDialect):
     def get_foreign_keys(self, connection: Any, table_name: str, schema: str | None = None) -> list[dict[str, Any]]:
         rows = connection.exec_driver_sql(f"PRAGMA foreign_key_list({self._quote_pragma(table_name)})").all()
         fks: dict[int, dict[str, Any]] = {}
-        for id_, seq, table, from_, to, on_update, on_delete, match in rows:
+        for id_, _seq, table, from_, to, on_update, on_delete, _match in rows:
             fk = fks.setdefault(id_, {
                 "name": None, "constrained_columns": [], "referred_schema": None,
                 "referred_table": table, "referred_columns": [],

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from sqlweave.core import exc
 from sqlweave.core.engine.default import DefaultExecutionContext

@@ -9,6 +9,12 @@ with only those positions converted.
 from __future__ import annotations
 
 import operator
+
+try:  # the C descriptor namedtuple uses for its fields: faster than property(itemgetter(i))
+    from collections import _tuplegetter  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - other Pythons
+    def _tuplegetter(index: int, doc: Any) -> Any:
+        return property(operator.itemgetter(index), doc=doc)
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from sqlweave.core import exc
@@ -69,7 +75,7 @@ def _row_class_for(fields: tuple[str, ...], keymap: dict[Any, int]) -> type[Row]
     reserved = set(dir(tuple)) | {"tuple", "_mapping", "_t", "_tuple", "_asdict", "_fields", "_keymap"}
     for i, name in enumerate(fields):
         if isinstance(name, str) and name.isidentifier() and name not in reserved and name not in ns:
-            ns[name] = property(operator.itemgetter(i))
+            ns[name] = _tuplegetter(i, None)
     return type("Row", (Row,), ns)
 
 
@@ -671,3 +677,10 @@ class CursorResult(Result):
         if self._unique_seen is None and self._post is None:
             return self._fetchall_impl()
         return super().all()
+
+    def __iter__(self) -> Iterator[Any]:
+        if self._yield_per is None and self._unique_seen is None and self._post is None \
+                and not self.context._is_server_side:
+            # a buffered result: the rows in one fetch, iterated at C speed
+            return iter(self._fetchall_impl())
+        return super().__iter__()

@@ -146,7 +146,8 @@ def test_with_polymorphic_loads_subclass_columns(session: Session) -> None:
     assert people[2].__dict__["language"] == "python"
 
 
-def test_joined_table_inheritance_refused() -> None:
+def test_concrete_table_inheritance_refused() -> None:
+    # joined-table inheritance is supported (tests/orm/test_inheritance_joined.py)
     class B2(DeclarativeBase):
         pass
 
@@ -154,7 +155,8 @@ def test_joined_table_inheritance_refused() -> None:
         __tablename__ = "orme_i_p"
         id: Mapped[int] = mapped_column(primary_key=True)
 
-    with pytest.raises(orm_exc.ORMConfigurationError, match="joined-table and concrete-table"):
+    with pytest.raises(orm_exc.ORMConfigurationError, match="concrete-table inheritance is not supported"):
         class C(P):
             __tablename__ = "orme_i_c"
-            id: Mapped[int] = mapped_column(ForeignKey("orme_i_p.id"), primary_key=True)
+            id: Mapped[int] = mapped_column(primary_key=True)
+            __mapper_args__ = {"concrete": True}

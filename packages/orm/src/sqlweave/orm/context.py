@@ -271,6 +271,8 @@ def _compile_orm_select(stmt: Any) -> ORMCompileState:
             entities.append(_ColumnEntity(idx, name))
     new = stmt._generate()
     new._raw_columns = tuple(cols)
+    from sqlweave.orm.inheritance import joined_froms  # inheritance: joined-table FROM
+    new = joined_froms(new, stmt._entities)
     new._propagate_attrs = {}
     new._with_options = ()
     if stmt._setup_joins:

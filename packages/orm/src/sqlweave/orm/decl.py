@@ -346,8 +346,7 @@ def _as_declarative(reg: registry, cls: Any) -> Mapper | None:
     table = cls.__dict__.get("__table__")
     inherits = _inheritance.mapped_parent(cls)  # inheritance: single-table subclass
     if inherits is not None:
-        _inheritance.check_table(cls, inherits)
-        table, tablename = inherits.local_table, None
+        table, tablename = _inheritance.subclass_table(cls, inherits)  # inheritance: joined or single
     columns: list[tuple[str, Column, MappedColumn | None]] = []
     props: dict[str, Any] = {}
     names = list(dict.fromkeys([*annotations, *sources]))

@@ -563,6 +563,8 @@ class Session:
         cols = [mapper._props[k].columns[0] for k in keys]
         crit = [c == bindparam(f"pk_{i}") for i, c in enumerate(mapper.primary_key)]
         stmt = select(*cols).where(and_(*crit))
+        if len(mapper.tables) > 1:  # inheritance: joined-table subclass columns
+            stmt = stmt.select_from(mapper.persist_selectable)
         if with_for_update:
             stmt = stmt.with_for_update(**(with_for_update if isinstance(with_for_update, dict) else {}))
         params = {f"pk_{i}": v for i, v in enumerate(state.key[1])}

@@ -188,7 +188,10 @@ class SelectCompilerMixin:
             kind = " LEFT OUTER JOIN "
         else:
             kind = " JOIN "
-        return (self.process(join.left, asfrom=True, **kw) + kind + self.process(join.right, asfrom=True, **kw)
+        right = self.process(join.right, asfrom=True, **kw)
+        if getattr(join.right, "__visit_name__", None) == "join":
+            right = f"({right})"  # a nested join on the right needs parentheses (SQLite requires them)
+        return (self.process(join.left, asfrom=True, **kw) + kind + right
                 + " ON " + self.process(join.onclause, **kw))
 
     def visit_alias(self, alias: Any, asfrom: bool = False, **kw: Any) -> str:

@@ -320,6 +320,7 @@ class DefaultExecutionContext:
     #: parameters by name (computed on demand on the fast path)
     _compiled_parameters: list[dict[str, Any]] | None = None
     _params_list: list[dict[str, Any]] | None = None
+    _extracted: list[Any]
     current_parameters: Any = None
 
     def __init__(self, dialect: Any, connection: Any, dbapi_connection: Any, execution_options: dict[str, Any]) -> None:

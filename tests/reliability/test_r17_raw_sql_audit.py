@@ -172,3 +172,27 @@ def test_enumerate_entry_points(figures: Any) -> None:
            ("TextClause", "DDL", "CheckConstraint")]
     figures(scenario="R17", str_parameters=len(params), raw_sql_parameters=len(raw),
             refused_positions=len(STR_REFUSED), raw_sql_entry_points=len(RAW_SQL), violations=0)
+
+
+@pytest.mark.timeout(30)
+def test_orm_entry_points_refuse_str(engine: Any) -> None:
+    """The ORM's SQL entry points follow the same rule: a str is never SQL."""
+    from sqlweave.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+    class Base(DeclarativeBase):
+        pass
+
+    class Thing(Base):
+        __tablename__ = "rel_a17_orm"
+        id: Mapped[int] = mapped_column(primary_key=True)
+
+    with Session(engine) as s:
+        with pytest.raises(exc.ArgumentError):
+            s.execute(HOSTILE)  # type: ignore[arg-type]
+        with pytest.raises(exc.ArgumentError):
+            s.scalars(HOSTILE)  # type: ignore[arg-type]
+        for build in (lambda: select(Thing).where(HOSTILE),
+                      lambda: s.query(Thing).filter(HOSTILE),
+                      lambda: select(Thing).having(HOSTILE)):
+            with pytest.raises(exc.ArgumentError):
+                build()

@@ -18,6 +18,7 @@ from sqlweave.core.sql.dml import delete, insert, update
 from sqlweave.core.sql.elements import and_, bindparam
 from sqlweave.orm import events as _orm_events
 from sqlweave.orm import exc as orm_exc
+from sqlweave.orm import inheritance as _inheritance  # inheritance: joined-table rows
 from sqlweave.orm.base import MANYTOMANY, MANYTOONE, NO_VALUE, ONETOMANY, STATE_ATTR, instance_state
 from sqlweave.orm.collections import collection_members
 
@@ -69,8 +70,9 @@ class UOWTransaction:
                 self._sync_many_to_one(s)
             if ins:
                 self._insert(m, ins, parents_by_child)
+            just_inserted = self.inserted_set()
             upd = [s for s in sess._modified if s.mapper is m and s.key is not None
-                   and s not in sess._deleted and s not in self.inserted_set()]
+                   and s not in sess._deleted and s not in just_inserted]
             for s in upd:
                 self._sync_many_to_one(s)
             if upd:
@@ -290,6 +292,8 @@ class UOWTransaction:
         return waves
 
     def _insert_batch(self, mapper: Any, states: list[Any]) -> None:
+        if len(mapper.tables) > 1:  # inheritance: joined-table subclass
+            return _inheritance.insert_joined(self, mapper, states)
         table = mapper.local_table
         autoinc = table._autoincrement_column if hasattr(table, "_autoincrement_column") else None
         props = mapper._props
@@ -428,10 +432,21 @@ class UOWTransaction:
 
     # -- UPDATE ----------------------------------------------------------------------------------------------
     def _update(self, mapper: Any, states: list[Any]) -> None:
+        if len(mapper.tables) > 1:  # inheritance: joined-table subclass
+            return _inheritance.update_joined(self, mapper, states)
         table = mapper.local_table
         props = mapper._props
         vcol = mapper.version_id_col
         vkey: str = mapper._column_to_key[vcol] if vcol is not None else ""
+        c2k = mapper._column_to_key
+        # computed once per batch: usually all empty, so the per-row loops below cost nothing
+        py_onupdate = [(c, c2k[c]) for c in table.columns if c.onupdate is not None and c is not vcol
+                       and (c.onupdate.is_scalar or c.onupdate.is_callable) and c in c2k]
+        srv_onupdate = [(c, c2k[c]) for c in table.columns
+                        if (c.onupdate is not None or c.server_onupdate is not None) and c in c2k]
+        expr_keys = [k for k in mapper._column_keys if props[k]._is_expression
+                     and props[k].expire_on_flush and not props[k]._query_expression]
+        pk_keys = mapper._pk_keys
         groups: dict[tuple[Any, ...], list[tuple[Any, dict[str, Any]]]] = {}
         for state in states:
             obj = state.obj()
@@ -461,15 +476,12 @@ class UOWTransaction:
                 params[col.key] = new
             if not params:
                 continue
-            for c in table.columns:
+            for c, k in py_onupdate:
                 # Python-side onupdate values are computed here so the object knows them
-                if c.key not in params and c.onupdate is not None and c is not vcol \
-                        and (c.onupdate.is_scalar or c.onupdate.is_callable):
-                    k = mapper._column_to_key.get(c)
-                    if k is not None:
-                        v = c.onupdate.arg if c.onupdate.is_scalar else c.onupdate.arg(_Ctx(params))
-                        params[c.key] = v
-                        d[k] = v
+                if c.key not in params:
+                    v = c.onupdate.arg if c.onupdate.is_scalar else c.onupdate.arg(_Ctx(params))
+                    params[c.key] = v
+                    d[k] = v
             for i, c in enumerate(mapper.primary_key):
                 params[f"pk_{i}"] = state.key[1][i]
             if vcol is not None:
@@ -521,26 +533,22 @@ class UOWTransaction:
                         k = mapper._column_to_key[c]
                         d[k] = v
                         state.expired_attributes.discard(k)
-                for key in mapper._column_keys:
-                    prop = mapper._props[key]
-                    if prop._is_expression and prop.expire_on_flush and not prop._query_expression:
-                        d.pop(key, None)
-                        state.expired_attributes.add(key)
-                for c in table.columns:
-                    if row is not None and id(c) in fetch_ids:
-                        continue
-                    if c.key not in p and (c.onupdate is not None or c.server_onupdate is not None):
-                        k = mapper._column_to_key.get(c)
-                        if k is not None:
-                            d.pop(k, None)
-                            state.expired_attributes.add(k)
-                # a primary key change moves the identity; an expired (unloaded) key column keeps it
-                new_key = (state.key[0], tuple(d[k] if k in d else state.key[1][i]
-                                               for i, k in enumerate(mapper._pk_keys)))
-                if new_key != state.key:
-                    self.session.identity_map._remove(state)
-                    state.key = new_key
-                    self.session.identity_map._add(state)
+                for key in expr_keys:
+                    d.pop(key, None)
+                    state.expired_attributes.add(key)
+                for c, k in srv_onupdate:
+                    if c.key not in p and not (row is not None and id(c) in fetch_ids):
+                        d.pop(k, None)
+                        state.expired_attributes.add(k)
+                committed = state.committed_state
+                if any(k in committed for k in pk_keys):
+                    # a primary key change moves the identity; an expired key column keeps it
+                    new_key = (state.key[0], tuple(d[k] if k in d else state.key[1][i]
+                                                   for i, k in enumerate(pk_keys)))
+                    if new_key != state.key:
+                        self.session.identity_map._remove(state)
+                        state.key = new_key
+                        self.session.identity_map._add(state)
                 for t in self.session._trans_stack:
                     t._updated[state] = obj
                 self.updated.append(state)
@@ -578,11 +586,18 @@ class UOWTransaction:
                 params[f"pk_{i}"] = v
             rows.setdefault((tm, tuple(sorted(params))), []).append(params)
 
+        with_post: dict[Any, bool] = {}
+        for state in states:
+            m = state.mapper
+            if m not in with_post:
+                with_post[m] = any(m._props[k].post_update for k in m._relationship_keys)
+        if not any(with_post.values()):
+            return
         inserted = self.inserted_set()
         deleted = self.session._deleted
         for state in states:
             obj = state.obj()
-            if obj is None or state in deleted or state.key is None:
+            if obj is None or state in deleted or state.key is None or not with_post[state.mapper]:
                 continue
             d = obj.__dict__
             m = state.mapper
@@ -618,6 +633,8 @@ class UOWTransaction:
         may be deleted first)."""
         rows: dict[tuple[Any, tuple[str, ...]], list[dict[str, Any]]] = {}
         for state in deleted:
+            if not any(state.mapper._props[k].post_update for k in state.mapper._relationship_keys):
+                continue
             obj = state.obj()
             m = state.mapper
             d = obj.__dict__
@@ -697,6 +714,8 @@ class UOWTransaction:
 
     # -- DELETE ----------------------------------------------------------------------------------------------
     def _delete(self, mapper: Any, states: list[Any]) -> None:
+        if len(mapper.tables) > 1:  # inheritance: joined-table subclass
+            return _inheritance.delete_joined(self, mapper, states)
         table = mapper.local_table
         vcol = mapper.version_id_col
         waves = self._delete_waves(mapper, states)

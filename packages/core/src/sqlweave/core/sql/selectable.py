@@ -450,9 +450,6 @@ class TableValuedAlias(Alias):
     def column(self) -> ColumnElement:
         return ColumnClause(self.name, self.element.type, _selectable=None)
 
-    def render_derived(self, name: str | None = None, with_types: bool = False) -> TableValuedAlias:
-        return self
-
 
 # ---------------------------------------------------------------------------------------------
 # SELECT
@@ -561,6 +558,16 @@ class _OrderLimitMixin:
         return self.offset(start or None).limit(stop - (start or 0))
 
     def fetch(self, count: Any, with_ties: bool = False, percent: bool = False) -> Any:
+        """``FETCH FIRST count ROWS ONLY``, rendered as the dialect's LIMIT.
+
+        ``with_ties`` and ``percent`` are not supported by every backend here and are refused
+        rather than silently ignored.
+        """
+        if with_ties or percent:
+            raise exc.CompileError(
+                "fetch(with_ties=True) / fetch(percent=True) are not supported; use limit() "
+                "(and a window function such as rank() for ties)"
+            )
         new = self._generate()  # type: ignore[attr-defined]
         new._limit = _limit_value(count)
         return new
@@ -838,9 +845,6 @@ class Select(_OrderLimitMixin, SelectBase):
         sq = Subquery(self, name)
         sq._lateral = True  # type: ignore[attr-defined]
         return sq
-
-    def reduce_columns(self, only_synonyms: bool = True) -> Select:
-        return self
 
     @property
     def whereclause(self) -> Any:

@@ -124,10 +124,6 @@ def test_r12_for_update_refreshes_identity_map(make_engine: Any, models: Any, db
                                               figures: Any, request: Any) -> None:
     if db_name == "sqlite":
         pytest.skip("SQLite has no row locks (FOR UPDATE is not rendered)")
-    # Known gap (docs/reliability.md): Session.execute() does not yet treat a locking read as
-    # populate_existing. Strict: this starts failing the moment the ORM fixes it.
-    request.applymarker(pytest.mark.xfail(
-        strict=True, reason="ORM: with_for_update() does not refresh loaded identities yet"))
     _, _, _, Counter = models
     eng = make_engine(pool_size=2, max_overflow=0)
     with Session(eng) as s:

@@ -634,7 +634,9 @@ class Session:
         sopts = statement._execution_options
         if sopts:
             opts = {**sopts, **opts}
-        populate = bool(opts.get("populate_existing"))
+        # a locking read refreshes identities already loaded (reliability rule R12): the row it
+        # locked is the truth the caller is about to act on
+        populate = bool(opts.get("populate_existing")) or getattr(statement, "_for_update", None) is not None
         yield_per = opts.get("yield_per")
         conn = self.connection()
         core_opts = {k: v for k, v in opts.items() if k not in ("populate_existing", "yield_per")} or None

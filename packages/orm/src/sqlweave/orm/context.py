@@ -544,7 +544,7 @@ class GetPlan:
         if not rows:
             return None
         if not self.simple:
-            return process_rows(session, self.cs, rows, unique=True)[0][0]
+            return process_rows(session, self.cs, rows, unique=True, entities=True)[0]
         mapper = self.mapper
         ent = self.cs.entities[0]
         row = rows[0]
@@ -604,11 +604,12 @@ def _populate_existing(state: Any, obj: Any, keys: list[str], row: Any, start: i
 
 
 def process_rows(session: Any, cs: ORMCompileState, rows: list[Any], populate_existing: bool = False,
-                 unique: bool = False) -> list[tuple[Any, ...]]:
+                 unique: bool = False, entities: bool = False) -> list[Any]:
     """Turn Core rows into result tuples of entities and column values; run eager loaders.
 
     ``unique`` drops duplicate result tuples (joined eager loading of collections repeats the
     parent); the Session's Result leaves that to ``Result.unique()``, the loaders ask for it.
+    With ``entities``, a single-entity statement gives the entities themselves, not 1-tuples.
     """
     columns: list[list[Any]] = []
     for ent in cs.entities:
@@ -623,6 +624,11 @@ def process_rows(session: Any, cs: ORMCompileState, rows: list[Any], populate_ex
         else:
             i = ent.idx
             columns.append([r[i] for r in rows])
+    if entities and cs.single_entity:
+        objs = columns[0]
+        if unique and cs.has_joined_collection:
+            objs = list({id(o): o for o in objs}.values())
+        return objs
     out = list(zip(*columns)) if columns else []
     if unique and cs.has_joined_collection:
         seen: set[Any] = set()

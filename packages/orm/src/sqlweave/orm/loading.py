@@ -32,10 +32,15 @@ _UNIQUE_MSG = (
 
 
 class ORMResult(IteratorResult):
-    """A Result of ORM rows; requires ``unique()`` when joined eager collections are loaded."""
+    """A Result of ORM rows; requires ``unique()`` when joined eager collections are loaded.
+
+    A single-entity result (``select(User)``) iterates the entities themselves: ``scalars()``
+    hands them out as they are, and Row objects are made only when rows are asked for.
+    """
 
     _require_unique = False
     _uniqued = False
+    _single = False
 
     def _check_unique(self) -> None:
         if self._require_unique and not self._uniqued and self._unique_seen is None:
@@ -43,16 +48,18 @@ class ORMResult(IteratorResult):
 
     def _fetchall_impl(self) -> list[Any]:
         self._check_unique()
-        return super()._fetchall_impl()
+        rows = super()._fetchall_impl()
+        return list(map(self._metadata.make_row, zip(rows))) if self._single else rows  # type: ignore[union-attr]
 
     def _fetchmany_impl(self, size: int) -> list[Any]:
         self._check_unique()
-        return super()._fetchmany_impl(size)
+        rows = super()._fetchmany_impl(size)
+        return list(map(self._metadata.make_row, zip(rows))) if self._single else rows  # type: ignore[union-attr]
 
     def _fetchone_impl(self) -> Any:
         self._check_unique()
         for row in self._iterator:
-            return row
+            return self._metadata.make_row((row,)) if self._single else row  # type: ignore[union-attr]
         self._soft_close()
         return None
 
@@ -67,9 +74,71 @@ class ORMResult(IteratorResult):
         return super().unique(strategy)
 
 
+class _Entities:
+    """A single-entity ORMResult seen as a result of bare entities (what ``scalars()`` reads)."""
+
+    __slots__ = ("_res",)
+
+    def __init__(self, res: ORMResult) -> None:
+        self._res = res
+
+    def _fetchall_impl(self) -> list[Any]:
+        res = self._res
+        res._check_unique()
+        return IteratorResult._fetchall_impl(res)
+
+    def _fetchmany_impl(self, size: int) -> list[Any]:
+        res = self._res
+        res._check_unique()
+        return IteratorResult._fetchmany_impl(res, size)
+
+    def _fetchone_impl(self) -> Any:
+        got = self._fetchmany_impl(1)
+        return got[0] if got else None
+
+    @property
+    def _yield_per(self) -> int | None:
+        return self._res._yield_per
+
+    @property
+    def _closed(self) -> bool:
+        return self._res._closed
+
+    def _soft_close(self) -> None:
+        self._res._soft_close()
+
+    def close(self) -> None:
+        self._res.close()
+
+
 class _ORMScalarResult(ScalarResult):
+    def __init__(self, real: ORMResult, index: Any = 0) -> None:
+        self._orm = real
+        if real._single and isinstance(index, int) and index == 0:
+            self._real = _Entities(real)  # type: ignore[assignment]
+            self._unique_seen = real._unique_seen
+            self._unique_key = None
+            self._post = None
+        else:
+            super().__init__(real, index)
+
+    def _filter(self, rows: list[Any]) -> list[Any]:
+        if self._post is not None:
+            return super()._filter(rows)
+        seen = self._unique_seen
+        if seen is None:
+            return rows
+        keyfn = self._unique_key
+        out = []
+        for v in rows:
+            k = keyfn(v) if keyfn else v
+            if k not in seen:
+                seen.add(k)
+                out.append(v)
+        return out
+
     def unique(self, strategy: Callable[[Any], Any] | None = None) -> Any:
-        self._real._uniqued = True  # type: ignore[attr-defined]
+        self._orm._uniqued = True
         return super().unique(strategy)
 
 
@@ -79,13 +148,18 @@ class _ORMMappingResult(MappingResult):
         return super().unique(strategy)
 
 
-def make_result(keys: list[str], rows: Iterable[tuple[Any, ...]], require_unique: bool,
-                close_cb: Callable[[], None] | None = None) -> ORMResult:
+def make_result(keys: list[str], rows: Iterable[Any], require_unique: bool,
+                close_cb: Callable[[], None] | None = None, single: bool = False) -> ORMResult:
+    """The Result of an ORM select: ``rows`` are result tuples, or with ``single`` the entities
+    of a single-entity select (Rows are then made only if asked for)."""
     from sqlweave.core.engine.result import ResultMetaData
 
     md = ResultMetaData(keys)
-    make = md.row_cls
-    res = ORMResult(md, (make(r) for r in rows), close_cb)
+    if single:
+        res = ORMResult(md, rows, close_cb)
+        res._single = True
+    else:
+        res = ORMResult(md, map(md.row_cls, rows), close_cb)
     res._require_unique = require_unique
     return res
 

@@ -656,14 +656,14 @@ class Session:
                 for i in range(0, len(raw), yield_per):
                     chunk = raw[i:i + yield_per]
                     raw[i:i + yield_per] = [None] * len(chunk)  # drop processed rows
-                    yield from process_rows(self, cs, chunk, populate)
+                    yield from process_rows(self, cs, chunk, populate, entities=True)
 
-            res = make_result(cs.keys, batches(), False)
+            res = make_result(cs.keys, batches(), False, single=cs.single_entity)
             res._yield_per = yield_per
             return res
         rows = result.fetchall()
-        out = process_rows(self, cs, rows, populate)
-        return make_result(cs.keys, out, cs.has_joined_collection)
+        out = process_rows(self, cs, rows, populate, entities=True)
+        return make_result(cs.keys, out, cs.has_joined_collection, single=cs.single_entity)
 
     def _orm_objects(self, statement: Any, params: Any = None) -> list[Any]:
         """Entities of a single-entity ORM select (used by loaders; no Result wrapper)."""
@@ -673,7 +673,7 @@ class Session:
             self._autoflush()
         cs = self._compile(statement)
         rows = self.connection().execute(cs.statement, params).fetchall()
-        return [r[0] for r in process_rows(self, cs, rows, unique=True)]
+        return process_rows(self, cs, rows, unique=True, entities=True)  # type: ignore[return-value]
 
     def _orm_rows(self, statement: Any, params: Any = None) -> list[tuple[Any, ...]]:
         from sqlweave.orm.context import process_rows

@@ -24,6 +24,7 @@ DOCS = ROOT / "docs"
 SQLITE_EXAMPLES = [
     "docs/examples/first_core.py",
     "docs/examples/first_orm.py",
+    "docs/examples/reconcile_commit.py",
     "docs/examples/core_tutorial.py",
     "docs/examples/differences.py",
     "docs/examples/errors_example.py",

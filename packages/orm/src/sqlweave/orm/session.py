@@ -644,21 +644,26 @@ class Session:
             raise sa_exc.InvalidRequestError(
                 "The yield_per option is not compatible with joined eager loading of collections: "
                 "a parent's related rows may span batches. Use selectinload() instead.")
+        if yield_per:
+            # yield_per is the ORM's batch size here; the statement carries it too, and Core
+            # would take it as a request for a server-side cursor (see the comment below)
+            core_opts = {**(core_opts or {}), "yield_per": None, "stream_results": False}
         result = conn.execute(cs.statement, params, execution_options=core_opts)
         if yield_per:
 
-            # the driver rows are taken up front (a default DBAPI cursor buffers them anyway, and
-            # the eager loads of each batch need the connection); the objects, which cost far
-            # more than the row tuples, are built yield_per at a time
-            raw = result.fetchall()
-
+            # rows are read from the cursor yield_per at a time and turned into objects batch by
+            # batch, so memory stays flat in the row count (SQLite steps its cursor lazily). The
+            # Core statement runs on an ordinary client cursor, not a server-side one, so the
+            # eager loads of each batch (and lazy loads by the caller) can use the connection
+            # while rows remain.
             def batches() -> Any:
-                for i in range(0, len(raw), yield_per):
-                    chunk = raw[i:i + yield_per]
-                    raw[i:i + yield_per] = [None] * len(chunk)  # drop processed rows
+                while True:
+                    chunk = result.fetchmany(yield_per)
+                    if not chunk:
+                        return
                     yield from process_rows(self, cs, chunk, populate, entities=True)
 
-            res = make_result(cs.keys, batches(), False, single=cs.single_entity)
+            res = make_result(cs.keys, batches(), False, result.close, single=cs.single_entity)
             res._yield_per = yield_per
             return res
         rows = result.fetchall()

@@ -25,6 +25,7 @@ from sqlweave.core import (
     create_engine,
     event,
     inspect,
+    select,
 )
 from sqlweave.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
@@ -216,8 +217,25 @@ if __name__ == "__main__":
     assert mapper.relationships["addresses"].uselist  # a collection
     assert not inspect(Address).relationships["user"].uselist  # a single object
     assert inspect(Order).relationships["items"].secondary is order_items
+
+    users = User.__table__.c
+    assert not users.name.nullable and users.fullname.nullable  # str vs Optional[str]
+    assert [type(users[k].type).__name__ for k in ("id", "created_at", "deleted")] == [
+        "Integer", "DateTime", "Boolean"]
     # [/check]
     with Session(engine) as session:
         seed(session)
         assert len(session.get(User, 1).orders[1].items) == 2
+        # [polymorphic]
+        session.add_all([
+            CardPayment(order_id=1, amount=Decimal("4.50"), card_last4="4242"),
+            InvoicePayment(order_id=2, amount=Decimal("6.00"), invoice_no="INV-1"),
+        ])
+        session.commit()
+        payments = session.scalars(select(Payment).order_by(Payment.id)).all()
+        assert [type(p).__name__ for p in payments] == ["CardPayment", "InvoicePayment"]
+        assert [p.kind for p in payments] == ["card", "invoice"]  # written from the identity
+        cards = session.scalars(select(CardPayment)).all()  # WHERE kind IN ('card')
+        assert [c.card_last4 for c in cards] == ["4242"]
+        # [/polymorphic]
     finish(engine, "orm shop model")

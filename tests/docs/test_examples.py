@@ -47,6 +47,9 @@ TESTED_ELSEWHERE = {
     "examples/third_party_dialect/src/sqlweave_sqlite_audit/dialect.py": "tests/plugins/test_third_party.py",
     "examples/third_party_dialect/tests/test_compliance.py": "tests/plugins/test_third_party.py",
     "examples/third_party_dialect/tests/test_audit.py": "tests/plugins/test_third_party.py",
+    # the ORM chapters (docs/orm/): run on the backend under test
+    **{f"docs/examples/orm_{name}.py": "tests/docs/test_orm_examples.py"
+       for name in ("shop", "session", "relationships", "querying", "loading", "nplus1", "events")},
 }
 
 #: Examples NOT executed yet, with the reason. Their pages say so in a note; move a file to

@@ -8,8 +8,10 @@ tables are the shop's (``shop_*``), created and dropped by each example.
 
 from __future__ import annotations
 
+import fcntl
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +43,12 @@ def _run(path: str, *args: str, dev_mode: bool = False) -> subprocess.CompletedP
 
 @pytest.mark.parametrize("path", ORM_EXAMPLES)
 def test_orm_example_runs_on_backend(engine: Any, db_name: str, path: str) -> None:
-    proc = _run(path, db_url(db_name))
+    # The examples share the shop_* tables: runs of this suite from other checkouts or sessions
+    # on the same machine and database must take turns.
+    lock_path = Path(tempfile.gettempdir()) / f"sqlweave-docs-orm-{db_name}.lock"
+    with open(lock_path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        proc = _run(path, db_url(db_name))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.strip().splitlines()[-1].endswith("finished OK"), proc.stdout
 

@@ -4,29 +4,13 @@ The public names mirror SQLAlchemy 2.0's, so ``from sqlalchemy import select, Ta
 ``from sqlweave.core import select, Table``.
 """
 
-from sqlweave.core import event, exc
-from sqlweave.core.engine.base import Connection, Engine, NestedTransaction, RootTransaction, Transaction
-from sqlweave.core.engine.create import create_engine, engine_from_config
-from sqlweave.core.engine.result import (
-    CursorResult,
-    FrozenResult,
-    IteratorResult,
-    MappingResult,
-    Result,
-    Row,
-    RowMapping,
-    ScalarResult,
-)
-from sqlweave.core.engine.url import URL, make_url
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING, Any
+
+from sqlweave.core import exc
 from sqlweave.core.inspection import inspect
-from sqlweave.core.pool import (
-    AssertionPool,
-    NullPool,
-    Pool,
-    QueuePool,
-    SingletonThreadPool,
-    StaticPool,
-)
 from sqlweave.core.schema import (
     CheckConstraint,
     Column,
@@ -45,7 +29,15 @@ from sqlweave.core.schema import (
     Table,
     UniqueConstraint,
 )
-from sqlweave.core.sql.ddl import DDL, AddConstraint, CreateIndex, CreateTable, DropConstraint, DropIndex, DropTable
+from sqlweave.core.sql.ddl import (
+    DDL,
+    AddConstraint,
+    CreateIndex,
+    CreateTable,
+    DropConstraint,
+    DropIndex,
+    DropTable,
+)
 from sqlweave.core.sql.dml import Delete, Insert, Update, delete, insert, update
 from sqlweave.core.sql.elements import (
     BindParameter,
@@ -151,6 +143,82 @@ from sqlweave.core.types import (
     UnicodeText,
     Uuid,
 )
+
+# Building SQL needs only the names imported above. The engine layer (Engine, Connection, pool,
+# results, URLs, the compiler behind them, logging) loads on first use, so a program that only
+# builds statements, or that imports the ORM before creating an engine, does not pay for it.
+_LAZY = {
+    "event": "sqlweave.core.event",
+    "Connection": "sqlweave.core.engine.base",
+    "Engine": "sqlweave.core.engine.base",
+    "NestedTransaction": "sqlweave.core.engine.base",
+    "RootTransaction": "sqlweave.core.engine.base",
+    "Transaction": "sqlweave.core.engine.base",
+    "create_engine": "sqlweave.core.engine.create",
+    "engine_from_config": "sqlweave.core.engine.create",
+    "CursorResult": "sqlweave.core.engine.result",
+    "FrozenResult": "sqlweave.core.engine.result",
+    "IteratorResult": "sqlweave.core.engine.result",
+    "MappingResult": "sqlweave.core.engine.result",
+    "Result": "sqlweave.core.engine.result",
+    "Row": "sqlweave.core.engine.result",
+    "RowMapping": "sqlweave.core.engine.result",
+    "ScalarResult": "sqlweave.core.engine.result",
+    "URL": "sqlweave.core.engine.url",
+    "make_url": "sqlweave.core.engine.url",
+    "AssertionPool": "sqlweave.core.pool",
+    "NullPool": "sqlweave.core.pool",
+    "Pool": "sqlweave.core.pool",
+    "QueuePool": "sqlweave.core.pool",
+    "SingletonThreadPool": "sqlweave.core.pool",
+    "StaticPool": "sqlweave.core.pool",
+}
+
+if TYPE_CHECKING:
+    from sqlweave.core import event
+    from sqlweave.core.engine.base import (
+        Connection,
+        Engine,
+        NestedTransaction,
+        RootTransaction,
+        Transaction,
+    )
+    from sqlweave.core.engine.create import create_engine, engine_from_config
+    from sqlweave.core.engine.result import (
+        CursorResult,
+        FrozenResult,
+        IteratorResult,
+        MappingResult,
+        Result,
+        Row,
+        RowMapping,
+        ScalarResult,
+    )
+    from sqlweave.core.engine.url import URL, make_url
+    from sqlweave.core.pool import (
+        AssertionPool,
+        NullPool,
+        Pool,
+        QueuePool,
+        SingletonThreadPool,
+        StaticPool,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    __import__(module)
+    mod = sys.modules[module]
+    value = mod if name == "event" else getattr(mod, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __version__ = "0.1.0"
 

@@ -7,7 +7,6 @@ overrides them, and relationships get ``uselist`` from ``Mapped[list[X]]`` versu
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import decimal
 import enum
@@ -526,6 +525,8 @@ def _declare_composite(reg: registry, cls: Any, name: str, ann: Any, prop: Any,
         inner, _ = _parse_annotation(cls, ann)
         if isinstance(inner, type):
             prop.composite_class = inner
+    import dataclasses  # only composites and MappedAsDataclass need it
+
     ccls = prop.composite_class
     field_types: list[Any] = []
     if ccls is not None and dataclasses.is_dataclass(ccls):
@@ -568,6 +569,8 @@ class MappedAsDataclass:
 def _make_dataclass(cls: Any, annotations: dict[str, tuple[Any, Any]], sources: dict[str, tuple[Any, Any]],
                     props: dict[str, Any], columns: list[tuple[str, Column, MappedColumn | None]]) -> None:
     """Turn the mapped class into a dataclass (before the mapper installs its descriptors)."""
+    import dataclasses
+
     mcs = {name: mc for name, _, mc in columns}
     anns: dict[str, Any] = {}
     for name, (_, ann) in annotations.items():

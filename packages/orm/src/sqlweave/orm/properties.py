@@ -9,7 +9,6 @@ each write.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from sqlweave.core.sql import operators
@@ -17,7 +16,6 @@ from sqlweave.core.sql.elements import ClauseList, and_, null, or_
 from sqlweave.orm import exc as orm_exc
 from sqlweave.orm.attributes import QueryableAttribute
 from sqlweave.orm.mapper import ColumnProperty, MapperProperty, _col_arg
-
 
 # ---------------------------------------------------------------------------------------------
 # synonym
@@ -135,6 +133,8 @@ class CompositeProperty(MapperProperty):
         cv = getattr(value, "__composite_values__", None)
         if cv is not None:
             return tuple(cv())
+        import dataclasses  # no dataclass instance exists unless dataclasses is loaded already
+
         if dataclasses.is_dataclass(value):
             return tuple(getattr(value, f.name) for f in dataclasses.fields(value))
         raise orm_exc.InvalidRequestError(

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlweave.core import exc
-from sqlweave.core.engine.base import Engine
-from sqlweave.core.engine.url import make_url
-from sqlweave.core.pool import Pool, QueuePool
+
+if TYPE_CHECKING:
+    from sqlweave.core.engine.base import Engine
 
 _ENGINE_KW = {
     "echo", "echo_pool", "pool_size", "max_overflow", "pool_timeout", "pool_recycle",
@@ -28,6 +28,12 @@ def create_engine(url: Any, **kwargs: Any) -> Engine:
     ``json_serializer``/``json_deserializer``. Unknown keywords are rejected by name. No
     connection is opened until the engine is first used.
     """
+    # The engine layer (Engine, pool, URL parsing, and through the dialect the compiler) loads
+    # here, on first use, not when ``from sqlweave.core import create_engine`` runs.
+    from sqlweave.core.engine.base import Engine
+    from sqlweave.core.engine.url import make_url
+    from sqlweave.core.pool import Pool, QueuePool
+
     u = make_url(url)
     dialect_cls = u.get_dialect()
     dialect_args = _dialect_arguments(dialect_cls)

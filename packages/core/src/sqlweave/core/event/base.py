@@ -58,7 +58,6 @@ Extending: how the ORM adds MapperEvents, SessionEvents, InstanceEvents, Attribu
 
 from __future__ import annotations
 
-import inspect
 import itertools
 import threading
 import weakref
@@ -82,6 +81,24 @@ _lock = threading.RLock()
 # insert sorts before an earlier one (it goes "first", like list.insert(0, fn)).
 _append_counter = itertools.count(1)
 _insert_counter = itertools.count(-1, -1)
+
+
+def _positional_names(fn: Callable[..., Any]) -> tuple[str, ...]:
+    """Names of ``fn``'s positional parameters (for ``named=True`` listeners).
+
+    Read from the code object: every Events subclass computes these when its class is created,
+    i.e. at import time, where importing and running :mod:`inspect` would cost more than the rest
+    of the event system.
+    """
+    code = getattr(fn, "__code__", None)
+    if code is None or hasattr(fn, "__wrapped__"):  # not a plain function: ask inspect
+        import inspect
+
+        return tuple(
+            p.name for p in inspect.signature(fn).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        )
+    return tuple(code.co_varnames[: code.co_argcount])
 
 
 class _Listeners(tuple[Callable[..., Any], ...]):
@@ -157,11 +174,7 @@ class Events:
                 if name.startswith("_") or not callable(value):
                     continue
                 names[name] = None
-                params = list(inspect.signature(value).parameters.values())[1:]  # drop self
-                arg_names[name] = tuple(
-                    p.name for p in params
-                    if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-                )
+                arg_names[name] = _positional_names(value)[1:]  # drop self
         cls._event_names = tuple(names)
         cls._arg_names = arg_names
         cls._dispatch_target = ()

@@ -540,7 +540,7 @@ class GetPlan:
 
     def load(self, session: Any, ident: tuple[Any, ...]) -> Any:
         """The object with primary key ``ident`` (None when there is no such row)."""
-        rows = self.rows(session.connection(), ident)
+        rows = self.rows(session._bind_conn(self.mapper), ident)
         if not rows:
             return None
         if not self.simple:

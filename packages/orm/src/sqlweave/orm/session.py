@@ -177,8 +177,16 @@ class Session:
         return self.bind
 
     def connection(self, bind_arguments: Any = None, execution_options: Any = None) -> Any:
-        """The Connection of the current transaction (begun on first use)."""
+        """The Connection of the current transaction (begun on first use).
+
+        ``bind_arguments={"mapper": M}`` gives the connection of M's bind when ``binds=`` names
+        another engine for it; each such connection joins the session's transaction (committed and
+        rolled back with it, one after the other: not two-phase)."""
         self._autobegin_t()
+        if bind_arguments and self.binds:
+            bind = self.get_bind(bind_arguments.get("mapper"), bind_arguments.get("clause"))
+            if bind is not self.get_bind():
+                return self._extra_connection(bind)
         if self._conn is None:
             bind = self.get_bind()
             if hasattr(bind, "connect") and not hasattr(bind, "begin_nested"):
@@ -198,6 +206,22 @@ class Session:
                 self.dispatch.after_begin(self, self._trans_stack[0], self._conn)
         return self._conn
 
+    def _extra_connection(self, bind: Any) -> Any:
+        """The connection of a bind other than the session's main one (``binds=``)."""
+        extra: dict[Any, Any] = self.__dict__.setdefault("_extra_conns", {})
+        conn = extra.get(bind)
+        if conn is None:
+            conn = extra[bind] = bind.connect() if not hasattr(bind, "begin_nested") else bind
+            if not conn.in_transaction():
+                conn.begin()
+        return conn
+
+    def _bind_conn(self, mapper: Any) -> Any:
+        """The connection that ``mapper``'s rows live on (the main one unless ``binds=`` says)."""
+        if not self.binds or mapper is None:
+            return self.connection()
+        return self.connection(bind_arguments={"mapper": mapper})
+
     def commit(self) -> None:
         """Flush, commit the transaction; with ``expire_on_commit`` every object is expired."""
         if not self._trans_stack and not self.autobegin:
@@ -216,6 +240,9 @@ class Session:
                 self._root_conn_trans.commit()
             elif self._conn.in_transaction():
                 self._conn.commit()
+        for conn in self.__dict__.get("_extra_conns", {}).values():  # binds= connections
+            if conn.in_transaction():
+                conn.commit()
         for state in root._deleted:
             state.session_id = None
             state._strong = None
@@ -230,6 +257,11 @@ class Session:
 
     def _end_transaction(self) -> None:
         self._trans_stack.clear()
+        for bind, conn in self.__dict__.pop("_extra_conns", {}).items():  # binds= connections
+            if conn.in_transaction():
+                conn.rollback()  # not committed: rollback() / close() / failed flush
+            if conn is not bind:
+                conn.close()
         if self._conn is not None and getattr(self, "_owns_conn", True):
             self._conn.close()
         self._conn = None
@@ -568,7 +600,7 @@ class Session:
         if with_for_update:
             stmt = stmt.with_for_update(**(with_for_update if isinstance(with_for_update, dict) else {}))
         params = {f"pk_{i}": v for i, v in enumerate(state.key[1])}
-        row = self.connection().execute(stmt, params).first()
+        row = self._bind_conn(mapper).execute(stmt, params).first()
         if row is None:
             raise orm_exc.ObjectDeletedError(state)
         obj = state.obj()
@@ -638,7 +670,7 @@ class Session:
         # locked is the truth the caller is about to act on
         populate = bool(opts.get("populate_existing")) or getattr(statement, "_for_update", None) is not None
         yield_per = opts.get("yield_per")
-        conn = self.connection()
+        conn = self._bind_conn(statement._propagate_attrs.get("plugin_subject"))
         core_opts = {k: v for k, v in opts.items() if k not in ("populate_existing", "yield_per")} or None
         if yield_per and cs.has_joined_collection:
             raise sa_exc.InvalidRequestError(
@@ -677,14 +709,16 @@ class Session:
         if self.autoflush and not self._flushing and not self._no_autoflush:
             self._autoflush()
         cs = self._compile(statement)
-        rows = self.connection().execute(cs.statement, params).fetchall()
+        rows = self._bind_conn(statement._propagate_attrs.get("plugin_subject")).execute(
+            cs.statement, params).fetchall()
         return process_rows(self, cs, rows, unique=True, entities=True)  # type: ignore[return-value]
 
     def _orm_rows(self, statement: Any, params: Any = None) -> list[tuple[Any, ...]]:
         from sqlweave.orm.context import process_rows
 
         cs = self._compile(statement)
-        rows = self.connection().execute(cs.statement, params).fetchall()
+        rows = self._bind_conn(statement._propagate_attrs.get("plugin_subject")).execute(
+            cs.statement, params).fetchall()
         return process_rows(self, cs, rows, unique=True)
 
     def _note_lazy_load(self, state: Any, prop: Any) -> None:

@@ -44,6 +44,13 @@ class UOWTransaction:
         self.inserted: list[Any] = []
         self.updated: list[Any] = []
 
+    def _conn_for(self, mapper: Any) -> Any:
+        """The connection holding ``mapper``'s table (``Session(binds=...)``); the session's own
+        connection otherwise."""
+        if mapper is None or not self.session.binds:
+            return self.conn
+        return self.session.connection(bind_arguments={"mapper": mapper})
+
     # -- entry point -------------------------------------------------------------------------------
     def execute(self) -> None:
         sess = self.session
@@ -303,7 +310,7 @@ class UOWTransaction:
         for state in states:
             obj = state.obj()
             if mapper.dispatch.before_insert:  # events: before_insert
-                mapper.dispatch.before_insert(mapper, self.conn, obj)
+                mapper.dispatch.before_insert(mapper, self._conn_for(mapper), obj)
             d = obj.__dict__
             params: dict[str, Any] = {}
             for key in mapper._column_keys:
@@ -331,8 +338,8 @@ class UOWTransaction:
                     params[col.key] = v
             sig = tuple(params)
             groups.setdefault(sig, []).append((state, params))
-        conn = self.conn
-        dialect = self.dialect
+        conn = self._conn_for(mapper)
+        dialect = conn.dialect
         pk_cols = list(mapper.primary_key)
         eager = mapper.eager_defaults
         for sig, items in groups.items():
@@ -453,7 +460,7 @@ class UOWTransaction:
             if obj is None:
                 continue
             if mapper.dispatch.before_update:  # events: before_update
-                mapper.dispatch.before_update(mapper, self.conn, obj)
+                mapper.dispatch.before_update(mapper, self._conn_for(mapper), obj)
             d = obj.__dict__
             committed = state.committed_state
             params: dict[str, Any] = {}
@@ -496,8 +503,8 @@ class UOWTransaction:
                     params[vcol.key] = newv
             sig = tuple(sorted(params))
             groups.setdefault(sig, []).append((state, params))
-        conn = self.conn
-        sane_multi = self.dialect.supports_sane_multi_rowcount
+        conn = self._conn_for(mapper)
+        sane_multi = conn.dialect.supports_sane_multi_rowcount
         for sig, items in groups.items():
             crit = [c == bindparam(f"pk_{i}") for i, c in enumerate(mapper.primary_key)]
             if vcol is not None:
@@ -507,7 +514,7 @@ class UOWTransaction:
             fetch = [c for c in table.columns if c.key not in sig and c in mapper._column_to_key
                      and (c.server_onupdate is not None or (c.onupdate is not None and c.onupdate.is_clause_element))]
             fetch_ids = {id(c) for c in fetch}
-            want_returning = bool(fetch) and self.dialect.update_returning and (
+            want_returning = bool(fetch) and conn.dialect.update_returning and (
                 mapper.eager_defaults is True or (vcol is not None and id(vcol) in fetch_ids))
             fetched: dict[Any, Any] = {}
             if want_returning:
@@ -653,13 +660,13 @@ class UOWTransaction:
         self._run_post_update_rows(rows)
 
     def _run_post_update_rows(self, rows: dict[tuple[Any, tuple[str, ...]], list[dict[str, Any]]]) -> None:
-        conn = self.conn
         for (m, _), plist in rows.items():
+            conn = self._conn_for(m)
             table = m.local_table
             stmt = update(table).where(and_(*[c == bindparam(f"pk_{i}") for i, c in enumerate(m.primary_key)]))
             if len(plist) > 1:
                 res = conn.execute(stmt, plist)
-                if self.dialect.supports_sane_multi_rowcount:
+                if conn.dialect.supports_sane_multi_rowcount:
                     self._check_rowcount(res.rowcount, len(plist), "UPDATE", table, False, True)
             else:
                 res = conn.execute(stmt, plist[0])
@@ -672,6 +679,7 @@ class UOWTransaction:
         inserts: dict[Any, dict[tuple[Any, ...], dict[str, Any]]] = {}
         deletes: dict[Any, dict[tuple[Any, ...], dict[str, Any]]] = {}
         deleted_set = set(deleted)
+        sec_owner: dict[Any, Any] = {}  # association table -> mapper whose bind holds it
         for state in states:
             obj = state.obj()
             if obj is None:
@@ -684,6 +692,7 @@ class UOWTransaction:
                 if key not in state.committed_state and not (key in d and state in self.inserted_set()):
                     continue
                 h = get_history(state, key)
+                sec_owner[prop.secondary] = prop.parent
                 for item in h.added:
                     row = _m2m_row(prop, obj, item)
                     inserts.setdefault(prop.secondary, {})[tuple(sorted(row.items()))] = row
@@ -692,8 +701,8 @@ class UOWTransaction:
                         continue
                     row = _m2m_row(prop, obj, item)
                     deletes.setdefault(prop.secondary, {})[tuple(sorted(row.items()))] = row
-        conn = self.conn
         for sec, rows in deletes.items():
+            conn = self._conn_for(sec_owner.get(sec))
             rs = list(rows.values())
             cols = list(rs[0])
             stmt = delete(sec).where(and_(*[sec.c[c] == bindparam(f"m_{c}") for c in cols]))
@@ -707,8 +716,9 @@ class UOWTransaction:
                     continue
                 sec = prop.secondary
                 crit = [s == _value(obj, state.mapper._column_to_key[p]) for p, s in prop.local_pairs]
-                conn.execute(delete(sec).where(and_(*crit)))
+                self._conn_for(prop.parent).execute(delete(sec).where(and_(*crit)))
         for sec, rows in inserts.items():
+            conn = self._conn_for(sec_owner.get(sec))
             rs = list(rows.values())
             conn.execute(insert(sec), rs) if len(rs) > 1 else conn.execute(insert(sec), rs[0])
 
@@ -719,7 +729,7 @@ class UOWTransaction:
         table = mapper.local_table
         vcol = mapper.version_id_col
         waves = self._delete_waves(mapper, states)
-        conn = self.conn
+        conn = self._conn_for(mapper)
         for wave in waves:
             params = []
             for state in wave:
@@ -737,7 +747,7 @@ class UOWTransaction:
             if vcol is not None:
                 crit.append(vcol == bindparam("ver_old"))
             stmt = delete(table).where(and_(*crit))
-            if len(params) > 1 and self.dialect.supports_sane_multi_rowcount:
+            if len(params) > 1 and conn.dialect.supports_sane_multi_rowcount:
                 res = conn.execute(stmt, params)
                 self._check_rowcount(res.rowcount, len(params), "DELETE", table, vcol is not None, False)
             else:

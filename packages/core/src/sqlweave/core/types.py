@@ -17,8 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
-import json
-import uuid as _uuid
+import sys
 from typing import Any, Callable, Sequence
 
 from sqlweave.core import exc
@@ -533,6 +532,8 @@ class JSON(TypeEngine):
         self.none_as_null = none_as_null
 
     def bind_processor(self, dialect: Any) -> Processor:
+        import json  # once per compiled statement, not at import
+
         serializer = getattr(dialect, "_json_serializer", None) or json.dumps
         none_as_null = self.none_as_null
 
@@ -548,6 +549,8 @@ class JSON(TypeEngine):
     def result_processor(self, dialect: Any, coltype: Any) -> Processor:
         if getattr(dialect, "driver_deserializes_json", False):
             return None
+        import json
+
         deserializer = getattr(dialect, "_json_deserializer", None) or json.loads
 
         def process(value: Any) -> Any:
@@ -673,17 +676,24 @@ class Uuid(TypeEngine):
     """
 
     __visit_name__ = "uuid"
-    python_type_ = _uuid.UUID
     _is_generic = True
 
     def __init__(self, as_uuid: bool = True, native_uuid: bool = True) -> None:
         self.as_uuid = as_uuid
         self.native_uuid = native_uuid
 
+    @property
+    def python_type(self) -> type:
+        import uuid  # (module uuid imports platform: loaded when a UUID is actually handled)
+
+        return uuid.UUID
+
     def _native(self, dialect: Any) -> bool:
         return self.native_uuid and getattr(dialect, "supports_native_uuid", False)
 
     def bind_processor(self, dialect: Any) -> Processor:
+        import uuid as _uuid
+
         native = self._native(dialect)
 
         def process(value: Any) -> Any:
@@ -696,6 +706,8 @@ class Uuid(TypeEngine):
         return process
 
     def result_processor(self, dialect: Any, coltype: Any) -> Processor:
+        import uuid as _uuid
+
         if self.as_uuid:
             def process(value: Any) -> Any:
                 if value is None or isinstance(value, _uuid.UUID):
@@ -710,6 +722,8 @@ class Uuid(TypeEngine):
         return process
 
     def literal_processor(self, dialect: Any) -> Callable[[Any], str]:
+        import uuid as _uuid
+
         native = self._native(dialect)
         return lambda v: f"'{str(v) if native else _uuid.UUID(str(v)).hex}'"
 
@@ -864,6 +878,11 @@ def type_affinity_of(value: Any) -> TypeEngine:
     impl = _PY_TYPES.get(type(value))
     if impl is not None:
         return impl
+    if _UUID_PENDING and "uuid" in sys.modules:
+        _add_uuid_type()
+        impl = _PY_TYPES.get(type(value))
+        if impl is not None:
+            return impl
     for pytype, sqltype in _PY_TYPES.items():
         if isinstance(value, pytype):
             return sqltype
@@ -886,10 +905,19 @@ _PY_TYPES: dict[type, TypeEngine] = {
     dt.time: Time(),
     dt.timedelta: Interval(),
     bytes: LargeBinary(),
-    _uuid.UUID: Uuid(),
     dict: JSON(),
     list: NULLTYPE,
 }
+
+# uuid.UUID joins the table once module uuid is loaded (no UUID value exists before that), so
+# importing sqlweave does not import uuid (and platform) itself.
+_UUID_PENDING = True
+
+
+def _add_uuid_type() -> None:
+    global _UUID_PENDING
+    _PY_TYPES[sys.modules["uuid"].UUID] = Uuid()
+    _UUID_PENDING = False
 
 
 # ---------------------------------------------------------------------------------------------

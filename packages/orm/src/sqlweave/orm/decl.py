@@ -13,7 +13,6 @@ import enum
 import sys
 import types as pytypes
 import typing
-import uuid
 from typing import Any, Generic, TypeVar
 
 from sqlweave.core import types as sqltypes
@@ -48,8 +47,7 @@ _DEFAULT_TYPES: dict[Any, Any] = {
     int: sqltypes.Integer, str: sqltypes.String, float: sqltypes.Float, bool: sqltypes.Boolean,
     decimal.Decimal: sqltypes.Numeric, datetime.datetime: sqltypes.DateTime, datetime.date: sqltypes.Date,
     datetime.time: sqltypes.Time, datetime.timedelta: sqltypes.Interval, bytes: sqltypes.LargeBinary,
-    uuid.UUID: sqltypes.Uuid,
-}
+}  # + uuid.UUID: sqltypes.Uuid, added by _lookup_type once module uuid is loaded (it imports platform)
 
 _MISSING = object()
 
@@ -701,6 +699,8 @@ def _lookup_type(reg: registry, pytype: Any) -> Any:
                 return t
         if issubclass(pytype, enum.Enum):
             return sqltypes.Enum(pytype)
+        if "uuid" in sys.modules:  # a Mapped[uuid.UUID] annotation implies uuid is loaded
+            _DEFAULT_TYPES.setdefault(sys.modules["uuid"].UUID, sqltypes.Uuid)
         for base in pytype.__mro__:
             if base in _DEFAULT_TYPES:
                 return _DEFAULT_TYPES[base]

@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 import pytest
 
-from sqlweave.core import ForeignKey, Integer, String, func, select, text
+from sqlweave.core import Column, ForeignKey, Integer, String, Table, func, select, text
 from sqlweave.core import exc as sa_exc
 from sqlweave.orm import (
     DeclarativeBase,
@@ -130,6 +130,19 @@ class MLog(Base):
     msg: Mapped[str] = mapped_column(String(30))
 
 
+ormm_m_owner_tag = Table(
+    "ormm_m_owner_tag", Base.metadata,
+    Column("owner_id", ForeignKey("ormm_m_owner.id"), primary_key=True),
+    Column("tag_id", ForeignKey("ormm_m_tag.id"), primary_key=True),
+)
+
+
+class MTag(Base):
+    __tablename__ = "ormm_m_tag"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str] = mapped_column(String(20))
+
+
 class MOwner(Base):
     __tablename__ = "ormm_m_owner"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -139,6 +152,7 @@ class MOwner(Base):
         collection_class=attribute_keyed_dict("word"), back_populates="owner", cascade="all, delete-orphan")
     posts: WriteOnlyMapped[MPost] = relationship(order_by=MPost.id, cascade="all, delete-orphan")
     logs: DynamicMapped[MLog] = relationship(order_by=MLog.id)
+    tags: WriteOnlyMapped[MTag] = relationship(secondary=ormm_m_owner_tag, order_by=MTag.id)
 
 
 # -- MappedAsDataclass ----------------------------------------------------------------------------
@@ -376,6 +390,23 @@ def test_dynamic(session: Session) -> None:
     session.commit()
     assert _rows(session, "SELECT msg, owner_id FROM ormm_m_log ORDER BY id") == [
         ("a", None), ("b", o.id), ("c", o.id)]
+
+
+def test_write_only_many_to_many(session: Session, counter: Any) -> None:
+    t1, t2, t3 = MTag(label="t1"), MTag(label="t2"), MTag(label="t3")
+    o = MOwner(name="o", tags=[t1, t2])
+    session.add_all([o, t3])
+    session.commit()
+    assert _rows(session, "SELECT tag_id FROM ormm_m_owner_tag ORDER BY tag_id") == [(t1.id,), (t2.id,)]
+    o.tags.add(t3)
+    o.tags.remove(t1)
+    session.commit()
+    assert [t.label for t in session.scalars(o.tags.select())] == ["t2", "t3"]
+    assert _rows(session, "SELECT count(*) FROM ormm_m_owner_tag") == [(2,)]
+    session.delete(o)  # association rows go first, the tags stay
+    session.commit()
+    assert _rows(session, "SELECT count(*) FROM ormm_m_owner_tag") == [(0,)]
+    assert _rows(session, "SELECT count(*) FROM ormm_m_tag") == [(3,)]
 
 
 # -- MappedAsDataclass ---------------------------------------------------------------------------

@@ -776,6 +776,9 @@ class MySQLDialect(MySQLReflectionMixin, DefaultDialect):
         maria = self.is_mariadb
         # RETURNING: MariaDB 10.5 has INSERT/REPLACE ... RETURNING (DELETE since 10.0.5); no UPDATE
         self.insert_returning = self.delete_returning = maria and version >= (10, 5)
+        # executemany INSERT ... RETURNING runs as multi-row VALUES batches (the engine's
+        # insertmanyvalues), so the ORM's flush fetches keys one round trip per batch
+        self.insert_executemany_returning = self.insert_returning
         self.update_returning = False
         self._supports_row_alias = not maria and version >= (8, 0, 20)
         self._supports_for_update_of = not maria and version >= (8,)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
@@ -44,7 +44,7 @@ class Base(DeclarativeBase):
 class MAddr(Base):
     __tablename__ = "ormm_m_addr"
     id: Mapped[int] = mapped_column(primary_key=True)
-    person_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ormm_m_person.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("ormm_m_person.id"))
     email: Mapped[str] = mapped_column(String(60))
 
 
@@ -53,13 +53,13 @@ class MPerson(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     first: Mapped[str] = mapped_column(String(30))
     last: Mapped[str] = mapped_column(String(30))
-    bio: Mapped[Optional[str]] = deferred(mapped_column(String(200)))
-    photo: Mapped[Optional[str]] = mapped_column(String(200), deferred=True, deferred_group="media")
-    video: Mapped[Optional[str]] = mapped_column(String(200), deferred=True, deferred_group="media")
-    _email: Mapped[Optional[str]] = mapped_column("email", String(60))
+    bio: Mapped[str | None] = deferred(mapped_column(String(200)))
+    photo: Mapped[str | None] = mapped_column(String(200), deferred=True, deferred_group="media")
+    video: Mapped[str | None] = mapped_column(String(200), deferred=True, deferred_group="media")
+    _email: Mapped[str | None] = mapped_column("email", String(60))
     email = synonym("_email")
     full_name: Mapped[str] = column_property(first + " " + last)  # type: ignore[operator]
-    score: Mapped[Optional[int]] = query_expression()
+    score: Mapped[int | None] = query_expression()
     addresses: Mapped[list[MAddr]] = relationship(order_by=MAddr.id)
 
 
@@ -96,37 +96,37 @@ class Pair:
 class MPairHolder(Base):
     __tablename__ = "ormm_m_pairholder"
     id: Mapped[int] = mapped_column(primary_key=True)
-    pa: Mapped[Optional[int]]
-    pb: Mapped[Optional[str]] = mapped_column(String(10))
+    pa: Mapped[int | None]
+    pb: Mapped[str | None] = mapped_column(String(10))
     pair = composite(Pair, "pa", "pb")
 
 
 class MKeyword(Base):
     __tablename__ = "ormm_m_keyword"
     id: Mapped[int] = mapped_column(primary_key=True)
-    owner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ormm_m_owner.id"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("ormm_m_owner.id"))
     word: Mapped[str] = mapped_column(String(30))
-    owner: Mapped[Optional[MOwner]] = relationship(back_populates="by_word")
+    owner: Mapped[MOwner | None] = relationship(back_populates="by_word")
 
 
 class MNote(Base):
     __tablename__ = "ormm_m_note"
     id: Mapped[int] = mapped_column(primary_key=True)
-    owner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ormm_m_owner.id"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("ormm_m_owner.id"))
     text: Mapped[str] = mapped_column(String(30))
 
 
 class MPost(Base):
     __tablename__ = "ormm_m_post"
     id: Mapped[int] = mapped_column(primary_key=True)
-    owner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ormm_m_owner.id"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("ormm_m_owner.id"))
     title: Mapped[str] = mapped_column(String(30))
 
 
 class MLog(Base):
     __tablename__ = "ormm_m_log"
     id: Mapped[int] = mapped_column(primary_key=True)
-    owner_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ormm_m_owner.id"))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("ormm_m_owner.id"))
     msg: Mapped[str] = mapped_column(String(30))
 
 
@@ -165,7 +165,7 @@ class DCBase(MappedAsDataclass, DeclarativeBase):
 class DCAddress(DCBase):
     __tablename__ = "ormm_dc_address"
     id: Mapped[int] = mapped_column(primary_key=True, init=False)
-    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ormm_dc_user.id"), init=False)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("ormm_dc_user.id"), init=False)
     email: Mapped[str] = mapped_column(String(50))
 
 
@@ -173,8 +173,8 @@ class DCUser(DCBase):
     __tablename__ = "ormm_dc_user"
     id: Mapped[int] = mapped_column(primary_key=True, init=False)
     name: Mapped[str] = mapped_column(String(30))
-    nickname: Mapped[Optional[str]] = mapped_column(String(30), default=None)
-    secret: Mapped[Optional[str]] = mapped_column(String(30), default="s3", repr=False, compare=False)
+    nickname: Mapped[str | None] = mapped_column(String(30), default=None)
+    secret: Mapped[str | None] = mapped_column(String(30), default="s3", repr=False, compare=False)
     addresses: Mapped[list[DCAddress]] = relationship(default_factory=list, repr=False, compare=False)
 
 

@@ -8,12 +8,11 @@ import math
 import uuid
 import warnings
 from collections.abc import Iterator
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
-from sqlweave.core import Column, ForeignKey, Index, Integer, String, Table, select, text
-from sqlweave.core import exc as sa_exc
+from sqlweave.core import Column, ForeignKey, Index, String, Table, select, text
 from sqlweave.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlweave.orm import exc as orm_exc
 
@@ -28,30 +27,30 @@ class PWidget(Base):
     __tablename__ = "ormm_p_widget"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(20))
-    favorite_entry_id: Mapped[Optional[int]] = mapped_column(
+    favorite_entry_id: Mapped[int | None] = mapped_column(
         ForeignKey("ormm_p_entry.id", use_alter=True, name="ormm_fk_fav"))
     entries: Mapped[list[PEntry]] = relationship(
         foreign_keys="PEntry.widget_id", back_populates="widget", cascade="all, delete-orphan",
         order_by="PEntry.id")
-    favorite_entry: Mapped[Optional[PEntry]] = relationship(foreign_keys=favorite_entry_id, post_update=True)
+    favorite_entry: Mapped[PEntry | None] = relationship(foreign_keys=favorite_entry_id, post_update=True)
 
 
 class PEntry(Base):
     __tablename__ = "ormm_p_entry"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(20))
-    widget_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ormm_p_widget.id"))
-    widget: Mapped[Optional[PWidget]] = relationship(foreign_keys=widget_id, back_populates="entries")
+    widget_id: Mapped[int | None] = mapped_column(ForeignKey("ormm_p_widget.id"))
+    widget: Mapped[PWidget | None] = relationship(foreign_keys=widget_id, back_populates="entries")
 
 
 class PNode(Base):
     __tablename__ = "ormm_p_node"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(20))
-    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ormm_p_node.id"))
-    next_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ormm_p_node.id"))
-    parent: Mapped[Optional[PNode]] = relationship(remote_side="PNode.id", foreign_keys=parent_id)
-    next: Mapped[Optional[PNode]] = relationship(remote_side="PNode.id", foreign_keys=next_id, post_update=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("ormm_p_node.id"))
+    next_id: Mapped[int | None] = mapped_column(ForeignKey("ormm_p_node.id"))
+    parent: Mapped[PNode | None] = relationship(remote_side="PNode.id", foreign_keys=parent_id)
+    next: Mapped[PNode | None] = relationship(remote_side="PNode.id", foreign_keys=next_id, post_update=True)
 
 
 ormm_p_post_tag = Table(
@@ -85,7 +84,7 @@ class PDefaults(Base):
     name: Mapped[str] = mapped_column(String(20))
     srv: Mapped[str] = mapped_column(String(20), server_default=text("'server'"))
     num: Mapped[int] = mapped_column(server_default=text("42"))
-    py: Mapped[Optional[str]] = mapped_column(String(30), default=_stamp, onupdate=lambda ctx: "changed")
+    py: Mapped[str | None] = mapped_column(String(30), default=_stamp, onupdate=lambda ctx: "changed")
     hits: Mapped[int] = mapped_column(server_default=text("0"), onupdate=text("hits + 1"))
     __mapper_args__ = {"eager_defaults": True}
 
@@ -122,7 +121,7 @@ class PParent(Base):
 class PChild(Base):
     __tablename__ = "ormm_p_child"
     id: Mapped[int] = mapped_column(primary_key=True)
-    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ormm_p_parent.id", ondelete="CASCADE"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("ormm_p_parent.id", ondelete="CASCADE"))
 
 
 class PPayload(Base):

@@ -4,7 +4,7 @@ transaction. The backend under test holds the users; a SQLite file holds the add
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
@@ -32,8 +32,8 @@ class BAddress(Base):
     __tablename__ = "ormm_b_address"
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(30))
-    user_id: Mapped[Optional[int]]
-    user: Mapped[Optional[BUser]] = relationship(
+    user_id: Mapped[int | None]
+    user: Mapped[BUser | None] = relationship(
         primaryjoin="BUser.id == BAddress.user_id", foreign_keys="BAddress.user_id",
         back_populates="addresses")
 

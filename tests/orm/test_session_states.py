@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterator
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
-from sqlweave.core import ForeignKey, String, Table, Column, Integer, MetaData, text, inspect
+from sqlweave.core import Column, ForeignKey, Integer, MetaData, String, Table, inspect, text
 from sqlweave.core import exc as sa_exc
 from sqlweave.orm import (
     DeclarativeBase,
@@ -37,7 +37,7 @@ class SUser(Base):
     name: Mapped[str] = mapped_column(String(30))
     addresses: Mapped[list[SAddress]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="SAddress.id")
-    profile: Mapped[Optional[SProfile]] = relationship(
+    profile: Mapped[SProfile | None] = relationship(
         back_populates="user", cascade="all, delete-orphan", uselist=False)
 
 
@@ -45,15 +45,15 @@ class SAddress(Base):
     __tablename__ = "ormm_s_address"
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(50))
-    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ormm_s_user.id"))
-    user: Mapped[Optional[SUser]] = relationship(back_populates="addresses")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("ormm_s_user.id"))
+    user: Mapped[SUser | None] = relationship(back_populates="addresses")
     lines: Mapped[list[SLine]] = relationship(cascade="all, delete-orphan", order_by="SLine.id")
 
 
 class SLine(Base):
     __tablename__ = "ormm_s_line"
     id: Mapped[int] = mapped_column(primary_key=True)
-    address_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ormm_s_address.id"))
+    address_id: Mapped[int | None] = mapped_column(ForeignKey("ormm_s_address.id"))
     text: Mapped[str] = mapped_column(String(30))
 
 
@@ -61,8 +61,8 @@ class SProfile(Base):
     __tablename__ = "ormm_s_profile"
     id: Mapped[int] = mapped_column(primary_key=True)
     bio: Mapped[str] = mapped_column(String(30))
-    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ormm_s_user.id"))
-    user: Mapped[Optional[SUser]] = relationship(back_populates="profile")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("ormm_s_user.id"))
+    user: Mapped[SUser | None] = relationship(back_populates="profile")
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,8 @@ bidirectional relationship in sync and cascades the new member into the owner's 
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, SupportsIndex
+from collections.abc import Callable, Iterable
+from typing import Any, SupportsIndex
 
 from sqlweave.orm.base import NO_VALUE, STATE_ATTR
 

@@ -658,8 +658,7 @@ def _pairs_from_expr(expr: Any, fkset: Any, prefer_table: Any) -> list[tuple[Any
 
 def _resolvable(fk: Any) -> bool:
     try:
-        fk.column
-        return True
+        return fk.column is not None
     except Exception:  # unresolvable target table
         return False
 

@@ -20,7 +20,6 @@ from sqlweave.orm import events as _orm_events
 from sqlweave.orm import exc as orm_exc
 from sqlweave.orm import inheritance as _inheritance  # inheritance: joined-table rows
 from sqlweave.orm.base import MANYTOMANY, MANYTOONE, NO_VALUE, ONETOMANY, STATE_ATTR, instance_state
-from sqlweave.orm.collections import collection_members
 
 
 class _Ctx:
@@ -209,7 +208,6 @@ class UOWTransaction:
     def _sync_children_of(self, child_mapper: Any, parents_by_child: dict[Any, Any]) -> None:
         for prop, pstate, added, removed in parents_by_child.get(child_mapper, ()):
             pobj = pstate.obj()
-            pd = pobj.__dict__
             pm = pstate.mapper
             for child in removed:
                 cst = instance_state(child)
@@ -489,8 +487,8 @@ class UOWTransaction:
                     v = c.onupdate.arg if c.onupdate.is_scalar else c.onupdate.arg(_Ctx(params))
                     params[c.key] = v
                     d[k] = v
-            for i, c in enumerate(mapper.primary_key):
-                params[f"pk_{i}"] = state.key[1][i]
+            for i, v in enumerate(state.key[1]):
+                params[f"pk_{i}"] = v
             if vcol is not None:
                 if vkey in committed and committed[vkey] is not NO_VALUE:
                     cur = committed[vkey]

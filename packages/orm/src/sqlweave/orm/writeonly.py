@@ -8,7 +8,8 @@ Query of the related rows that also accepts ``append()`` / ``remove()``; iterati
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from sqlweave.core import exc as sa_exc
 from sqlweave.core.sql.elements import and_

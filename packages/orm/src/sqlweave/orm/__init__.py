@@ -79,6 +79,8 @@ _LAZY = {
     "with_parent": "sqlweave.orm.util",
     "AppenderQuery": "sqlweave.orm.writeonly",
     "WriteOnlyCollection": "sqlweave.orm.writeonly",
+    "validates": "sqlweave.orm.events",
+    "with_polymorphic": "sqlweave.orm.inheritance",
 }
 
 if TYPE_CHECKING:
@@ -109,6 +111,8 @@ if TYPE_CHECKING:
         with_loader_criteria,
     )
     from sqlweave.orm.util import AliasedClass, aliased, with_parent
+    from sqlweave.orm.events import validates
+    from sqlweave.orm.inheritance import with_polymorphic
     from sqlweave.orm.writeonly import AppenderQuery, WriteOnlyCollection
 
 
@@ -127,6 +131,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "validates", "with_polymorphic",
     "AliasedClass", "aliased", "scoped_session", "with_loader_criteria", "with_parent",
     "AttributeState", "ColumnProperty", "DeclarativeBase", "DeclarativeBaseNoMeta", "DeclarativeMeta",
     "DynamicMapped", "History", "InstanceState", "InstrumentedList", "Load", "Mapped", "MappedColumn",

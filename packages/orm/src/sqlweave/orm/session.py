@@ -6,7 +6,6 @@ import itertools
 from typing import Any, Iterable
 
 from sqlweave.core import exc as sa_exc
-from sqlweave.core.engine.result import IteratorResult, ResultMetaData
 from sqlweave.core.sql.elements import and_, bindparam
 from sqlweave.orm import events as _orm_events
 from sqlweave.orm import exc as orm_exc

@@ -128,7 +128,13 @@ class Session:
                 "This Session's transaction has been rolled back due to a previous exception during "
                 f"flush. To begin a new transaction with this Session, first issue Session.rollback(). "
                 f"Original exception was: {root._failed}", code="7s2a")
-        return self._trans_stack[-1]
+        top = self._trans_stack[-1]
+        if top._failed is not None:
+            raise sa_exc.PendingRollbackError(
+                "A flush inside this SAVEPOINT (begin_nested()) failed; roll the savepoint back "
+                "(leaving the `with session.begin_nested():` block does) before using the Session "
+                f"again. Original exception was: {top._failed}", code="7s2a")
+        return top
 
     def begin(self) -> SessionTransaction:
         """Begin the root transaction explicitly (``with session.begin():`` commits on success)."""
@@ -879,7 +885,14 @@ class Session:
         self._flushing = False
 
     def _flush_failed(self, err: BaseException) -> None:
-        """Roll the database transaction back; the session needs ``rollback()`` before reuse."""
+        """Roll the database transaction back; the session needs ``rollback()`` before reuse.
+
+        Inside a SAVEPOINT only the savepoint is lost (as in SQLAlchemy): the innermost nested
+        transaction is marked failed, and rolling it back makes the Session usable again.
+        """
+        if len(self._trans_stack) > 1:
+            self._trans_stack[-1]._failed = err
+            return
         root = self._trans_stack[0]
         if self._conn is not None:
             try:

@@ -305,27 +305,33 @@ class UOWTransaction:
         vcol = mapper.version_id_col
         vgen = mapper.version_id_generator
         groups: dict[tuple[Any, ...], list[tuple[Any, dict[str, Any]]]] = {}
+        # once per batch: (key, column key, None means "use the default", is the version column,
+        # Python-side default) for this table's columns; SQL expressions and other tables' are out
+        cols_plan = []
+        for key in mapper._column_keys:
+            col = props[key].columns[0]
+            if getattr(col, "table", None) is not table:
+                continue
+            dflt = col.default if col.default is not None and not getattr(col.default, "is_sequence", False) else None
+            cols_plan.append((key, col.key, col is autoinc or col.server_default is not None or col.default is not None,
+                              vcol is not None and col is vcol and vgen is not False, dflt))
         for state in states:
             obj = state.obj()
             if mapper.dispatch.before_insert:  # events: before_insert
                 mapper.dispatch.before_insert(mapper, self._conn_for(mapper), obj)
             d = obj.__dict__
             params: dict[str, Any] = {}
-            for key in mapper._column_keys:
-                col = props[key].columns[0]
-                if getattr(col, "table", None) is not table:
-                    continue  # SQL expressions (column_property) and other tables' columns
+            for key, ckey, none_is_default, is_version, dflt in cols_plan:
                 if key in d:
                     v = d[key]
-                    if v is None and (col is autoinc or col.server_default is not None or col.default is not None):
+                    if v is None and none_is_default:
                         continue
-                    params[col.key] = v
-                elif vcol is not None and col is vcol and vgen is not False:
+                    params[ckey] = v
+                elif is_version:
                     v = vgen(None)
                     d[key] = v
-                    params[col.key] = v
-                elif col.default is not None and not getattr(col.default, "is_sequence", False):
-                    dflt = col.default
+                    params[ckey] = v
+                elif dflt is not None:
                     if dflt.is_scalar:
                         v = dflt.arg
                     elif dflt.is_callable:
@@ -333,7 +339,7 @@ class UOWTransaction:
                     else:
                         continue  # a SQL expression: rendered by Core, fetched below
                     d[key] = v
-                    params[col.key] = v
+                    params[ckey] = v
             sig = tuple(params)
             groups.setdefault(sig, []).append((state, params))
         conn = self._conn_for(mapper)
@@ -390,45 +396,61 @@ class UOWTransaction:
                         k = mapper._column_to_key[c]
                         if d.get(k) is None:
                             d[k] = v
+            plan = self._post_insert_plan(mapper)
             for state, params in items:
-                self._post_insert(mapper, state, params, fetched)
+                self._post_insert(mapper, state, params, fetched, plan)
                 if mapper.dispatch.after_insert:  # events: after_insert
                     mapper.dispatch.after_insert(mapper, conn, state.obj())
 
-    def _post_insert(self, mapper: Any, state: Any, params: dict[str, Any], fetched: set[str] = frozenset()) -> None:  # type: ignore[assignment]
-        obj = state.obj()
-        d = obj.__dict__
+    @staticmethod
+    def _post_insert_plan(mapper: Any) -> list[tuple[str, str | None, bool, bool]]:
+        """Per column attribute, once per batch: (key, column key or None for a SQL expression to
+        expire, has a server default, expire when missing)."""
         table = mapper.local_table
+        plan: list[tuple[str, str | None, bool, bool]] = []
         for key in mapper._column_keys:
             prop = mapper._props[key]
             col = prop.columns[0]
-            if key in fetched:
-                continue
             if getattr(col, "table", None) is not table:
                 if prop._is_expression and prop.expire_on_flush and not prop._query_expression:
-                    d.pop(key, None)
-                    state.expired_attributes.add(key)
+                    plan.append((key, None, False, True))
                 continue
-            if col.key not in params and key not in d:
-                if col.server_default is not None or col.default is not None or col.primary_key:
-                    state.expired_attributes.add(key)
-                else:
-                    d[key] = None
-            elif col.key not in params and d.get(key) is None and col.server_default is not None:
+            srv = col.server_default is not None
+            plan.append((key, col.key, srv, srv or col.default is not None or bool(col.primary_key)))
+        return plan
+
+    def _post_insert(self, mapper: Any, state: Any, params: dict[str, Any], fetched: set[str] = frozenset(),  # type: ignore[assignment]
+                     plan: list[tuple[str, str | None, bool, bool]] | None = None) -> None:
+        obj = state.obj()
+        d = obj.__dict__
+        expired = state.expired_attributes
+        for key, ckey, srv, expire_missing in (plan if plan is not None else self._post_insert_plan(mapper)):
+            if key in fetched:
+                continue
+            if ckey is None:  # column_property expression: reloaded on access
                 d.pop(key, None)
-                state.expired_attributes.add(key)
-        key = mapper._identity_key_from_state(state)
-        if None in key[1]:
+                expired.add(key)
+            elif ckey not in params:
+                if key not in d:
+                    if expire_missing:
+                        expired.add(key)
+                    else:
+                        d[key] = None
+                elif srv and d[key] is None:
+                    del d[key]
+                    expired.add(key)
+        ident = (mapper.base_mapper, tuple([d.get(k) for k in mapper._pk_keys]))
+        if None in ident[1]:
             raise orm_exc.FlushError(
                 f"Instance {state._repr()} has a NULL identity key after INSERT; check that the "
                 "primary key is generated by the database or assigned before flush")
         imap = self.session.identity_map
-        existing = imap._dict.get(key)
+        existing = imap._dict.get(ident)
         if existing is not None and existing is not state and existing.obj() is not None:
             raise orm_exc.FlushError(
-                f"New instance {state._repr()} with identity key {key} conflicts with persistent "
+                f"New instance {state._repr()} with identity key {ident} conflicts with persistent "
                 f"instance {existing._repr()}")
-        state.key = key
+        state.key = ident
         imap._add(state)
         self.session._new.pop(state, None)
         for t in self.session._trans_stack:

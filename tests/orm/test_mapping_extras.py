@@ -25,9 +25,11 @@ from sqlweave.orm import (
     column_property,
     composite,
     deferred,
+    foreign,
     mapped_column,
     query_expression,
     relationship,
+    remote,
     synonym,
     undefer,
     with_expression,
@@ -153,6 +155,22 @@ class MOwner(Base):
     posts: WriteOnlyMapped[MPost] = relationship(order_by=MPost.id, cascade="all, delete-orphan")
     logs: DynamicMapped[MLog] = relationship(order_by=MLog.id)
     tags: WriteOnlyMapped[MTag] = relationship(secondary=ormm_m_owner_tag, order_by=MTag.id)
+
+
+class MCategory(Base):
+    """Self-referential through foreign()/remote() in a join condition given as an expression."""
+
+    __tablename__ = "ormm_m_category"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(20))
+    parent_id: Mapped[int | None]
+
+
+MCategory.parent = relationship(  # type: ignore[attr-defined]
+    MCategory, primaryjoin=remote(MCategory.id) == foreign(MCategory.parent_id), back_populates="children")
+MCategory.children = relationship(  # type: ignore[attr-defined]
+    MCategory, primaryjoin=MCategory.id == foreign(MCategory.parent_id), back_populates="parent",
+    order_by=MCategory.id)
 
 
 # -- MappedAsDataclass ----------------------------------------------------------------------------
@@ -432,6 +450,21 @@ def test_mapped_as_dataclass(session: Session) -> None:
     got = session.get(DCUser, u.id)
     assert repr(got) == f"DCUser(id={u.id}, name='ann', nickname=None)"
     assert [a.email for a in got.addresses] == ["a@b"]
+
+
+def test_foreign_remote_annotations(session: Session) -> None:
+    from sqlweave.core import inspect
+
+    parent, children = inspect(MCategory).attrs["parent"], inspect(MCategory).attrs["children"]
+    assert (parent.direction, children.direction) == ("MANYTOONE", "ONETOMANY")
+    root = MCategory(name="root", children=[MCategory(name="a"), MCategory(name="b")])
+    session.add(root)
+    session.commit()
+    assert _rows(session, "SELECT c.name, p.name FROM ormm_m_category c LEFT JOIN ormm_m_category p "
+                          "ON c.parent_id = p.id ORDER BY c.name") == [("a", "root"), ("b", "root"), ("root", None)]
+    session.expunge_all()
+    a = session.scalars(select(MCategory).where(MCategory.name == "a")).one()
+    assert a.parent.name == "root" and [c.name for c in a.parent.children] == ["a", "b"]
 
 
 def test_composite_config_error() -> None:

@@ -24,7 +24,7 @@ class BUser(Base):
     name: Mapped[str] = mapped_column(String(30))
     # no FOREIGN KEY across databases: the join is declared
     addresses: Mapped[list[BAddress]] = relationship(
-        primaryjoin="BUser.id == BAddress.user_id", foreign_keys="BAddress.user_id", back_populates="user",
+        primaryjoin="BUser.id == foreign(BAddress.user_id)", back_populates="user",
         cascade="all, delete-orphan", order_by="BAddress.id")
 
 
@@ -34,8 +34,7 @@ class BAddress(Base):
     email: Mapped[str] = mapped_column(String(30))
     user_id: Mapped[int | None]
     user: Mapped[BUser | None] = relationship(
-        primaryjoin="BUser.id == BAddress.user_id", foreign_keys="BAddress.user_id",
-        back_populates="addresses")
+        primaryjoin="BUser.id == foreign(BAddress.user_id)", back_populates="addresses")
 
 
 @pytest.fixture

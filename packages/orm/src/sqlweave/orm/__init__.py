@@ -38,7 +38,7 @@ from sqlweave.orm.mapper import (
     configure_mappers,
     deferred,
 )
-from sqlweave.orm.relationships import RelationshipProperty, backref, relationship
+from sqlweave.orm.relationships import RelationshipProperty, backref, foreign, relationship, remote
 from sqlweave.orm.session import (
     Session,
     SessionTransaction,
@@ -143,5 +143,5 @@ __all__ = [
     "relationship", "selectinload", "sessionmaker", "set_committed_value", "subqueryload", "undefer",
     "AppenderQuery", "CompositeProperty", "InstrumentedSet", "KeyFuncDict", "MappedAsDataclass",
     "SynonymProperty", "WriteOnlyCollection", "attribute_keyed_dict", "column_keyed_dict", "composite",
-    "keyfunc_mapping", "query_expression", "synonym", "with_expression",
+    "keyfunc_mapping", "query_expression", "synonym", "with_expression", "foreign", "remote",
 ]

@@ -185,7 +185,10 @@ class registry:  # noqa: N801 - SQLAlchemy's name
         expression over them (``"and_(User.id == Address.user_id, ...)"``)."""
         import sqlweave.core as core
 
-        ns = _ResolverNamespace(self, {n: getattr(core, n) for n in core.__all__})
+        from sqlweave.orm.relationships import foreign, remote
+
+        ns = _ResolverNamespace(self, {**{n: getattr(core, n) for n in core.__all__},
+                                       "foreign": foreign, "remote": remote})
         try:
             result = eval(expr, {"__builtins__": {}}, ns)  # noqa: S307 - class namespace only
             if isinstance(result, (list, tuple)):

@@ -11,6 +11,33 @@ from sqlweave.orm.base import MANYTOMANY, MANYTOONE, NO_VALUE, ONETOMANY, STATE_
 from sqlweave.orm.collections import InstrumentedList, InstrumentedSet, collection_members
 from sqlweave.orm.mapper import MapperProperty
 
+# foreign() / remote() marks: made while a join condition is evaluated, read by the relationship
+# that the condition belongs to (the next relationship() call, or the one resolving a string)
+_marks: dict[str, list[Any]] = {"foreign": [], "remote": []}
+
+
+def foreign(expr: Any) -> Any:
+    """Mark ``expr`` as the foreign (referencing) side in a ``primaryjoin`` (instead of
+    ``foreign_keys=``): ``primaryjoin="User.id == foreign(Address.user_id)"``."""
+    col = _col(expr)
+    _marks["foreign"].append(col)
+    return col
+
+
+def remote(expr: Any) -> Any:
+    """Mark ``expr`` as the remote side in a ``primaryjoin`` (instead of ``remote_side=``)."""
+    col = _col(expr)
+    _marks["remote"].append(col)
+    return col
+
+
+def _take_marks() -> tuple[list[Any], list[Any]]:
+    f, r = list(_marks["foreign"]), list(_marks["remote"])
+    _marks["foreign"].clear()
+    _marks["remote"].clear()
+    return f, r
+
+
 _ALL_CASCADES = {"save-update", "merge", "refresh-expire", "expunge", "delete", "delete-orphan"}
 
 
@@ -78,6 +105,8 @@ class RelationshipProperty(MapperProperty):
                  enable_typechecks: bool = True, passive_updates: bool = True, **kw: Any) -> None:
         if kw:
             raise TypeError(f"relationship() got unexpected arguments: {', '.join(sorted(kw))}")
+        # foreign()/remote() used in a primaryjoin expression given directly (evaluated just before)
+        self._marked_foreign, self._marked_remote = _take_marks()
         self.argument = argument
         self._secondary_arg = secondary
         self._primaryjoin_arg = primaryjoin
@@ -158,12 +187,16 @@ class RelationshipProperty(MapperProperty):
         self.secondary = self._resolve(self._secondary_arg, "secondary") if self._secondary_arg is not None else None
         if isinstance(self.secondary, str):
             raise orm_exc.ORMConfigurationError(f"secondary table {self.secondary!r} of {self._name} not found")
+        _take_marks()
         pj = self._resolve(self._primaryjoin_arg, "primaryjoin") if self._primaryjoin_arg is not None else None
         sj = self._resolve(self._secondaryjoin_arg, "secondaryjoin") if self._secondaryjoin_arg is not None else None
+        mf, mr = _take_marks()  # foreign()/remote() inside string or lambda join conditions
+        mf += self._marked_foreign
+        mr += self._marked_remote
         fks = self._resolve(self._foreign_keys_arg, "foreign_keys") if self._foreign_keys_arg is not None else None
         rs = self._resolve(self._remote_side_arg, "remote_side") if self._remote_side_arg is not None else None
-        self._foreign_keys = {_col(c) for c in _as_list(fks)} if fks is not None else None
-        self.remote_side = {_col(c) for c in _as_list(rs)} if rs is not None else set()
+        self._foreign_keys = {_col(c) for c in _as_list(fks)} if fks is not None else (set(mf) if mf else None)
+        self.remote_side = {_col(c) for c in _as_list(rs)} if rs is not None else set(mr)
         self._setup_join(pj, sj)
         ob = self._order_by_arg
         if ob is not False and ob is not None:

@@ -128,3 +128,14 @@ def test_literal_binds_render(eng: Any) -> None:
     assert "(1, 2)" in sql
     with eng.connect() as c:
         assert c.exec_driver_sql(sql.replace("%%", "%")).all() == []
+
+
+def test_select_with_join_is_cached(engine: Any) -> None:
+    from sqlweave.core import column, select, table
+
+    t1 = table("core_j1", column("id"))
+    t2 = table("core_j2", column("id"))
+    binds: list[Any] = []
+    key = select(t1.c.id).join(t2, t1.c.id == t2.c.id).where(t1.c.id == 5)._gen_cache_key(binds)
+    hash(key)  # a join's flags must not make the key unhashable (that silently disabled caching)
+    assert [b.value for b in binds] == [5]

@@ -651,7 +651,8 @@ class Select(_OrderLimitMixin, SelectBase):
             "select",
             tuple([c._gen_cache_key(binds) for c in self._raw_columns]),
             tuple([f._gen_cache_key(binds) for f in self._from_obj]) if "_from_obj" in d else (),
-            tuple([(t._gen_cache_key(binds), o._gen_cache_key(binds) if o is not None else None, fl)
+            tuple([(_join_part_key(t, binds), _join_part_key(o, binds), fl["isouter"], fl["full"],
+                    _join_part_key(fl.get("from_"), binds))
                    for t, o, fl in self._setup_joins]) if "_setup_joins" in d else (),
             tuple([w._gen_cache_key(binds) for w in self._where]),
             tuple([g._gen_cache_key(binds) for g in self._group_by]) if "_group_by" in d else (),
@@ -950,6 +951,20 @@ class Select(_OrderLimitMixin, SelectBase):
     @property
     def column_descriptions(self) -> list[dict[str, Any]]:
         return [{"name": n, "type": c.type, "expr": c} for n, c in self._exported_columns()]
+
+
+def _join_part_key(part: Any, binds: list[Any]) -> Any:
+    """Cache key of a join target / ON clause / left side, which may be an ORM attribute or entity
+    (those have no ``_gen_cache_key`` and are keyed by identity: they live as long as their class)."""
+    if part is None:
+        return None
+    gen = getattr(part, "_gen_cache_key", None)
+    if gen is not None:
+        return gen(binds)
+    ce = getattr(part, "__clause_element__", None)
+    if ce is not None and not getattr(part, "_join_target_hook", None):
+        return ce()._gen_cache_key(binds)
+    return ("obj", id(part))
 
 
 def select(*entities: Any) -> Select:

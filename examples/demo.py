@@ -5,7 +5,16 @@ from __future__ import annotations
 import sys
 
 from sqlweave.core import (
-    Column, ForeignKey, Integer, MetaData, String, Table, create_engine, func, insert, select,
+    Column,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    func,
+    insert,
+    select,
 )
 
 url = sys.argv[1] if len(sys.argv) > 1 else "sqlite://"

@@ -1,6 +1,16 @@
 """Reliability: reconcile an ambiguous COMMIT with an idempotency key (never retry blindly)."""
 
-from sqlweave.core import Column, Integer, MetaData, String, Table, create_engine, exc, insert, select
+from sqlweave.core import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    exc,
+    insert,
+    select,
+)
 
 engine = create_engine("sqlite://")
 metadata = MetaData()

@@ -3,14 +3,45 @@ compiler and the SQLite dialect. Every shape here is also executed in test_sql_c
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from sqlweave.core import (
-    Column, ForeignKey, Integer, MetaData, String, Table, and_, bindparam, case, cast, column,
-    delete, except_, exists, false, func, insert, intersect, literal, literal_column, not_, null,
-    or_, select, table, text, true, tuple_, type_coerce, union, union_all, update, exc,
+    Column,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    bindparam,
+    case,
+    cast,
+    column,
+    delete,
+    exc,
+    except_,
+    exists,
+    false,
+    func,
+    insert,
+    intersect,
+    literal,
+    literal_column,
+    not_,
+    null,
+    or_,
+    select,
+    table,
+    text,
+    true,
+    tuple_,
+    type_coerce,
+    union,
+    union_all,
+    update,
 )
 from sqlweave.core.sql.selectable import values
 from sqlweave.dialects.sqlite.base import SQLiteDialect
@@ -309,7 +340,7 @@ def test_join_without_fk_names_tables() -> None:
 
 def test_unknown_column_names_table() -> None:
     with pytest.raises(AttributeError, match="nope"):
-        users.c.nope
+        _ = users.c.nope
 
 
 def test_cte_follows_insert_flag() -> None:

@@ -8,8 +8,21 @@ from typing import Any
 import pytest
 
 from sqlweave.core import (
-    CheckConstraint, Column, ForeignKey, ForeignKeyConstraint, Index, Integer, MetaData, String,
-    Table, UniqueConstraint, func, insert, inspect, select, exc,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    exc,
+    func,
+    insert,
+    inspect,
+    select,
 )
 
 pytestmark = pytest.mark.backend

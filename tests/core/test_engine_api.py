@@ -9,8 +9,21 @@ from typing import Any
 import pytest
 
 from sqlweave.core import (
-    Column, Integer, MetaData, NullPool, QueuePool, SingletonThreadPool, StaticPool, String, Table,
-    create_engine, event, exc, insert, select, text,
+    Column,
+    Integer,
+    MetaData,
+    NullPool,
+    QueuePool,
+    SingletonThreadPool,
+    StaticPool,
+    String,
+    Table,
+    create_engine,
+    event,
+    exc,
+    insert,
+    select,
+    text,
 )
 from tests.fix_db import db_url
 

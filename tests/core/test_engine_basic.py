@@ -8,8 +8,20 @@ from typing import Any
 import pytest
 
 from sqlweave.core import (
-    Column, DateTime, ForeignKey, Integer, MetaData, String, Table, exc, func, insert, select,
-    text, update, delete,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    delete,
+    exc,
+    func,
+    insert,
+    select,
+    text,
+    update,
 )
 
 pytestmark = pytest.mark.backend

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
 from sqlweave.core import event, exc
 from sqlweave.core.event.base import Events, _Listeners, dispatcher
 from sqlweave.core.events import ConnectionEvents, DialectEvents, PoolEvents

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from sqlweave.core import event, exc
 from sqlweave.core.pool import (
     AssertionPool,

@@ -8,12 +8,38 @@ from typing import Any
 import pytest
 
 from sqlweave.core import (
-    Column, ForeignKey, Integer, MetaData, String, Table, and_, bindparam, case, cast, delete,
-    except_, exists, func, insert, intersect, literal, literal_column, not_, null, or_, select,
-    text, true, tuple_, type_coerce, union, union_all, update, exc,
+    Column,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    bindparam,
+    case,
+    cast,
+    delete,
+    exc,
+    except_,
+    exists,
+    func,
+    insert,
+    intersect,
+    literal,
+    literal_column,
+    not_,
+    null,
+    or_,
+    select,
+    text,
+    tuple_,
+    type_coerce,
+    union,
+    union_all,
+    update,
 )
-from sqlweave.core.sql.selectable import values
 from sqlweave.core.sql.elements import column
+from sqlweave.core.sql.selectable import values
 
 pytestmark = pytest.mark.backend
 

@@ -12,9 +12,35 @@ from typing import Any
 import pytest
 
 from sqlweave.core import (
-    JSON, BigInteger, Boolean, Column, Date, DateTime, Double, Enum, Float, Integer, Interval,
-    LargeBinary, MetaData, Numeric, SmallInteger, String, Table, Text, Time, TypeDecorator,
-    Unicode, Uuid, cast, exc, insert, literal, null, select, type_coerce,
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Double,
+    Enum,
+    Float,
+    Integer,
+    Interval,
+    LargeBinary,
+    MetaData,
+    Numeric,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    Time,
+    TypeDecorator,
+    Unicode,
+    Uuid,
+    cast,
+    exc,
+    insert,
+    literal,
+    null,
+    select,
+    type_coerce,
 )
 
 pytestmark = pytest.mark.backend

@@ -15,7 +15,16 @@ from typing import Any
 import pytest
 
 from sqlweave.core import (
-    Column, Integer, MetaData, Table, event, exc, func, insert, literal, select,
+    Column,
+    Integer,
+    MetaData,
+    Table,
+    event,
+    exc,
+    func,
+    insert,
+    literal,
+    select,
 )
 from tests.reliability.conftest import proxied_url
 from tests.reliability.fix_proxy import Proxy

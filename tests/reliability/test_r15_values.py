@@ -16,11 +16,22 @@ from typing import Any
 
 import pytest
 
-from tests.reliability.util import rel
 from sqlweave.core import (
-    Column, Integer, LargeBinary, MetaData, String, Table, Text, event, exc, insert, literal,
-    select, text,
+    Column,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    event,
+    exc,
+    insert,
+    literal,
+    select,
+    text,
 )
+from tests.reliability.util import rel
 
 pytestmark = [pytest.mark.backend, pytest.mark.reliability]
 
@@ -164,7 +175,7 @@ def test_bound_paths(rel_engine: Any, tables: tuple[Table, Table], captured: lis
         for i, blob in enumerate(BLOBS):
             assert got_b[i] == blob
             passed += 1
-    for v, err in refused.items():
+    for err in refused.values():
         assert isinstance(err, REFUSED_ERRORS)
     # every refusal happened before the server saw it: the sentinel fixture checks the table
     figures(scenario="R15", path="bound", cases=len(CORPUS) + len(BLOBS), checks_passed=passed,

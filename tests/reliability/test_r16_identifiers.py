@@ -13,11 +13,22 @@ from typing import Any
 
 import pytest
 
-from tests.reliability.util import RUN, rel
 from sqlweave.core import (
-    CheckConstraint, Column, Index, Integer, MetaData, String, Table, UniqueConstraint, event, exc,
-    insert, inspect, select,
+    CheckConstraint,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    UniqueConstraint,
+    event,
+    exc,
+    insert,
+    inspect,
+    select,
 )
+from tests.reliability.util import RUN, rel
 
 pytestmark = [pytest.mark.backend, pytest.mark.reliability]
 

@@ -17,8 +17,20 @@ import pytest
 
 import sqlweave.core as core
 from sqlweave.core import (
-    Column, Integer, MetaData, String, Table, and_, delete, exc, exists, insert, not_, or_,
-    select, update,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    and_,
+    delete,
+    exc,
+    exists,
+    insert,
+    not_,
+    or_,
+    select,
+    update,
 )
 
 pytestmark = pytest.mark.reliability

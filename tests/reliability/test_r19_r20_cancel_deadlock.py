@@ -10,7 +10,16 @@ from typing import Any
 import pytest
 
 from sqlweave.core import (
-    Column, Integer, MetaData, Table, exc, func, insert, literal, select, update,
+    Column,
+    Integer,
+    MetaData,
+    Table,
+    exc,
+    func,
+    insert,
+    literal,
+    select,
+    update,
 )
 from tests.reliability.conftest import Admin, pid_sql
 from tests.reliability.util import rel

@@ -6,7 +6,8 @@ other packages (the ORM) register inspectors for their own types with :func:`reg
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from sqlweave.core import exc
 

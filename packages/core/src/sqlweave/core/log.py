@@ -62,7 +62,7 @@ POOL_LOGGER_NAME = "sqlweave.pool"
 DEFAULT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 #: Values accepted for ``echo`` / ``echo_pool``.
-EchoFlag = Union[bool, Literal["debug"], None]
+EchoFlag = Union[bool, Literal["debug"], None]  # noqa: UP007 - a runtime alias
 
 _ECHO_LEVELS: dict[Any, int] = {
     None: logging.NOTSET,

@@ -8,7 +8,9 @@ ALTER TABLE).
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterable, Sequence as SequenceT
+from collections.abc import Callable, Iterable
+from collections.abc import Sequence as SequenceT
+from typing import Any
 
 from sqlweave.core import exc
 from sqlweave.core import types as sqltypes
@@ -126,7 +128,6 @@ class Sequence(SchemaItem):
 
     def next_value(self) -> ColumnElement:
         """``nextval('name')`` as an expression."""
-        from sqlweave.core.sql.functions import Function
 
         fn = _NextValue(self)
         return fn

@@ -18,7 +18,8 @@ import datetime as dt
 import decimal
 import enum
 import sys
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from sqlweave.core import exc
 
@@ -594,7 +595,7 @@ class Enum(String):
             self.enums = list(stored)
             self._object_lookup = dict(zip(self.enums, members))
             self._valid_lookup: dict[Any, str] = dict(zip(members, self.enums))
-            for m, s in zip(members, self.enums):
+            for s in self.enums:
                 self._valid_lookup.setdefault(s, s)  # type: ignore[call-overload]
         else:
             self.enums = list(enums)

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import threading
 import time
-from typing import Any, Callable, Iterator, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from sqlweave.core import exc
-from sqlweave.core.engine.default import DefaultExecutionContext
 from sqlweave.core.engine.result import CursorResult
 from sqlweave.core.event.base import dispatcher
 from sqlweave.core.events import ConnectionEvents

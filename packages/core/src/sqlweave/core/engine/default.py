@@ -8,7 +8,8 @@ test suite skips by capability, never by database name. The documented list live
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from sqlweave.core import exc
 from sqlweave.core import types as sqltypes

@@ -15,10 +15,10 @@ try:  # the C descriptor namedtuple uses for its fields: faster than property(it
 except ImportError:  # pragma: no cover - other Pythons
     def _tuplegetter(index: int, doc: Any) -> Any:
         return property(operator.itemgetter(index), doc=doc)
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from sqlweave.core import exc
-
 
 # ---------------------------------------------------------------------------------------------
 # Row

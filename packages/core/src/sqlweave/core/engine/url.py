@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 __all__ = ["URL", "make_url"]
 
 #: A query value: one string, or a tuple of strings for a key given more than once.
-QueryValue = Union[str, tuple[str, ...]]
+QueryValue = Union[str, tuple[str, ...]]  # noqa: UP007 - a runtime alias, valid on 3.10
 
 _DRIVERNAME = re.compile(r"[A-Za-z0-9_]+(?:\+[A-Za-z0-9_]+)?")
 _MASK = "***"

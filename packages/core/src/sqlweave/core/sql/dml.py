@@ -7,11 +7,12 @@ list of several dicts runs as one executemany (or the dialect's faster batch for
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from sqlweave.core import exc
 from sqlweave.core.sql import coercions
-from sqlweave.core.sql.elements import BindParameter, ClauseElement, ColumnElement, and_
+from sqlweave.core.sql.elements import ClauseElement, and_
 from sqlweave.core.sql.selectable import ColumnCollection, _describe
 
 

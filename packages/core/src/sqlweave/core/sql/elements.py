@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from sqlweave.core import exc
 from sqlweave.core import types as sqltypes
@@ -16,7 +17,7 @@ from sqlweave.core.sql import coercions, operators
 from sqlweave.core.sql.visitors import HasCacheKey, Visitable
 
 if TYPE_CHECKING:
-    from sqlweave.core.sql.compiler import SQLCompiler
+    pass
 
 
 class ClauseElement(Visitable, HasCacheKey):

@@ -7,7 +7,8 @@ renders it through :data:`OPERATOR_SQL`, a table a dialect can override entry by
 from __future__ import annotations
 
 import operator as _op
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 OperatorType = Callable[..., Any]
 

@@ -10,7 +10,8 @@ embedded.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from sqlweave.core.sql import elements
 

@@ -17,13 +17,14 @@ bind processors, and the result-column map with result processors.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from sqlweave.core import exc
 from sqlweave.core import types as sqltypes
 from sqlweave.core.sql import elements, operators
-from sqlweave.core.sql.compiler.select import SelectCompilerMixin
 from sqlweave.core.sql.compiler.dml import DMLCompilerMixin
+from sqlweave.core.sql.compiler.select import SelectCompilerMixin
 
 _MARKER = re.compile("\x00([^\x00]+)\x00")
 _CTE_SLOT = "\x01WITH\x01"
@@ -196,7 +197,6 @@ class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
             if name not in self._expanding:
                 self._expanding.append(name)
             return f"(\x00{name}\x00)"
-        wrapped = bindparam.type.bind_expression(bindparam)
         marker = f"\x00{name}\x00"
         if self.dialect.bind_casts and bindparam.type.render_bind_cast:
             marker = self.render_bind_cast(bindparam.type, marker)

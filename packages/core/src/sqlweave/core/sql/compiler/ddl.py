@@ -122,7 +122,7 @@ class DDLCompiler(Compiled):
     def get_column_specification(self, column: Any) -> str:
         if column.type._is_null_type:
             for fk in column.foreign_keys:
-                fk.column  # resolving the target gives the column its type
+                _ = fk.column  # resolving the target gives the column its type
         text = self.preparer.quote(column.name) + " " + self.type_compiler.process(column.type, type_expression=column)
         default = self.get_column_default_string(column)
         if column.computed is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlweave.core import exc
-from sqlweave.core.sql import elements, operators
+from sqlweave.core.sql import elements
 
 
 class SelectCompilerMixin:
@@ -293,7 +293,7 @@ class SelectCompilerMixin:
             for name, col in cs._exported_columns():
                 self._add_result_column(name, col, col.type, (getattr(col, "key", None),))
         parts = []
-        for i, s in enumerate(cs.selects):
+        for s in cs.selects:
             inner = self.process(s, asfrom=True, **kw)
             if getattr(s, "_order_by", ()) or getattr(s, "_limit", None) is not None or s.__visit_name__ == "compound_select":
                 if not self.dialect.supports_parenthesized_compound:

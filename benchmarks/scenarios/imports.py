@@ -36,9 +36,21 @@ class ChildFailed(Exception):
     """The child interpreter failed; the message is the last line of its traceback."""
 
 
+_warmed: set[str] = set()
+
+
 def import_time(module: str, importtime_log: str | None = None) -> float:
-    """Seconds ``import module`` takes in a fresh interpreter (measured inside the child)."""
+    """Seconds ``import module`` takes in a fresh interpreter (measured inside the child).
+
+    Every contender is measured with its bytecode cached, as an installed package has it: the
+    peers' wheels come with .pyc files, while sqlweave runs from its source tree, so one warm-up
+    child (with ``PYTHONDONTWRITEBYTECODE`` cleared) writes sqlweave's before the first timing.
+    """
     env = dict(os.environ, PYTHONPATH=pythonpath())
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    if module not in _warmed:
+        _warmed.add(module)
+        subprocess.run([sys.executable, "-c", f"import {module}"], env=env, capture_output=True, timeout=120)
     cmd = [sys.executable]
     if importtime_log:
         cmd += ["-X", "importtime"]

@@ -9,11 +9,21 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
-from sqlweave.core import Column, ForeignKey, Integer, MetaData, String, Table, event, inspect, select
+from sqlweave.core import (
+    Column,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    event,
+    inspect,
+    select,
+)
 from sqlweave.core import exc as sa_exc
 from sqlweave.orm import (
     DeclarativeBase,
@@ -42,8 +52,8 @@ class EUser(Base):
     __tablename__ = "orme_user"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(50))
-    email: Mapped[Optional[str]] = mapped_column(String(100))
-    updated_at: Mapped[Optional[datetime.datetime]]
+    email: Mapped[str | None] = mapped_column(String(100))
+    updated_at: Mapped[datetime.datetime | None]
     deleted: Mapped[bool] = mapped_column(default=False)
     addresses: Mapped[list[EAddress]] = relationship(
         back_populates="user", cascade="all, delete-orphan", order_by="EAddress.id")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
@@ -27,8 +27,8 @@ class HUser(Base):
     balance: Mapped[int] = mapped_column(default=0)
     user_keywords: Mapped[list[HUserKeyword]] = relationship(
         cascade="all, delete-orphan", order_by="HUserKeyword.id")
-    profile: Mapped[Optional[HProfile]] = relationship()
-    profile_id: Mapped[Optional[int]] = mapped_column(ForeignKey("orme_h_profile.id"))
+    profile: Mapped[HProfile | None] = relationship()
+    profile_id: Mapped[int | None] = mapped_column(ForeignKey("orme_h_profile.id"))
 
     keywords = association_proxy("user_keywords", "word")
     keyword_objs = association_proxy("user_keywords", "keyword",
@@ -68,15 +68,15 @@ class HUserKeyword(Base):
     __tablename__ = "orme_h_user_keyword"
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("orme_h_user.id"))
-    word: Mapped[Optional[str]] = mapped_column(String(30))
-    keyword_id: Mapped[Optional[int]] = mapped_column(ForeignKey("orme_h_keyword.id"))
-    keyword: Mapped[Optional[HKeyword]] = relationship()
+    word: Mapped[str | None] = mapped_column(String(30))
+    keyword_id: Mapped[int | None] = mapped_column(ForeignKey("orme_h_keyword.id"))
+    keyword: Mapped[HKeyword | None] = relationship()
 
 
 class HProfile(Base):
     __tablename__ = "orme_h_profile"
     id: Mapped[int] = mapped_column(primary_key=True)
-    bio: Mapped[Optional[str]] = mapped_column(String(50))
+    bio: Mapped[str | None] = mapped_column(String(50))
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
@@ -31,18 +31,18 @@ class IEmployee(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(30))
     type: Mapped[str] = mapped_column(String(20))
-    dept_id: Mapped[Optional[int]] = mapped_column(ForeignKey("orme_i_dept.id"))
-    dept: Mapped[Optional[IDept]] = relationship(back_populates="staff")
+    dept_id: Mapped[int | None] = mapped_column(ForeignKey("orme_i_dept.id"))
+    dept: Mapped[IDept | None] = relationship(back_populates="staff")
     __mapper_args__ = {"polymorphic_on": "type", "polymorphic_identity": "employee"}
 
 
 class IManager(IEmployee):
-    manager_data: Mapped[Optional[str]] = mapped_column(String(30))
+    manager_data: Mapped[str | None] = mapped_column(String(30))
     __mapper_args__ = {"polymorphic_identity": "manager"}
 
 
 class IEngineer(IEmployee):
-    language: Mapped[Optional[str]] = mapped_column(String(30))
+    language: Mapped[str | None] = mapped_column(String(30))
     __mapper_args__ = {"polymorphic_identity": "engineer"}
 
 

@@ -5,7 +5,7 @@ Director). Concrete-table inheritance is refused (tests/orm/test_inheritance.py)
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
@@ -33,29 +33,29 @@ class JEmployee(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(30))
     type: Mapped[str] = mapped_column(String(20))
-    dept_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ormj_dept.id"))
-    dept: Mapped[Optional[JDept]] = relationship(back_populates="staff")
+    dept_id: Mapped[int | None] = mapped_column(ForeignKey("ormj_dept.id"))
+    dept: Mapped[JDept | None] = relationship(back_populates="staff")
     __mapper_args__ = {"polymorphic_on": "type", "polymorphic_identity": "employee"}
 
 
 class JManager(JEmployee):
     __tablename__ = "ormj_manager"
     id: Mapped[int] = mapped_column(ForeignKey("ormj_employee.id"), primary_key=True)
-    manager_data: Mapped[Optional[str]] = mapped_column(String(30))
+    manager_data: Mapped[str | None] = mapped_column(String(30))
     __mapper_args__ = {"polymorphic_identity": "manager"}
 
 
 class JEngineer(JEmployee):
     __tablename__ = "ormj_engineer"
     id: Mapped[int] = mapped_column(ForeignKey("ormj_employee.id"), primary_key=True)
-    language: Mapped[Optional[str]] = mapped_column(String(30))
+    language: Mapped[str | None] = mapped_column(String(30))
     __mapper_args__ = {"polymorphic_identity": "engineer"}
 
 
 class JDirector(JManager):
     __tablename__ = "ormj_director"
     id: Mapped[int] = mapped_column(ForeignKey("ormj_manager.id"), primary_key=True)
-    golf: Mapped[Optional[str]] = mapped_column(String(30))
+    golf: Mapped[str | None] = mapped_column(String(30))
     __mapper_args__ = {"polymorphic_identity": "director"}
 
 

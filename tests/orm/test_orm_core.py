@@ -7,20 +7,29 @@ import decimal
 import enum
 import uuid
 from collections.abc import Iterator
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
-from sqlweave.core import ForeignKey, Integer, Numeric, String, Table, Column, func, inspect, select, text
+from sqlweave.core import (
+    Column,
+    ForeignKey,
+    Numeric,
+    String,
+    Table,
+    func,
+    inspect,
+    select,
+    text,
+)
 from sqlweave.core import exc as sa_exc
 from sqlweave.orm import (
     DeclarativeBase,
     Mapped,
     Session,
-    declared_attr,
+    defer,
     joinedload,
     load_only,
-    defer,
     mapped_column,
     noload,
     raiseload,
@@ -43,7 +52,7 @@ class Color(enum.Enum):
 
 
 class TimestampMixin:
-    note: Mapped[Optional[str]] = mapped_column(String(40))
+    note: Mapped[str | None] = mapped_column(String(40))
 
 
 class OUser(TimestampMixin, Base):
@@ -58,18 +67,18 @@ class OAddress(Base):
     __tablename__ = "orm_address"
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(50))
-    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("orm_user.id"))
-    user: Mapped[Optional[OUser]] = relationship(back_populates="addresses")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("orm_user.id"))
+    user: Mapped[OUser | None] = relationship(back_populates="addresses")
 
 
 class ONode(Base):
     __tablename__ = "orm_node"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(30))
-    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("orm_node.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("orm_node.id"))
     children: Mapped[list[ONode]] = relationship(back_populates="parent", cascade="all, delete-orphan",
                                                  order_by="ONode.id")
-    parent: Mapped[Optional[ONode]] = relationship(back_populates="children", remote_side="ONode.id")
+    parent: Mapped[ONode | None] = relationship(back_populates="children", remote_side="ONode.id")
 
 
 orm_post_tag = Table(
@@ -105,17 +114,17 @@ class OTyped(Base):
     __tablename__ = "orm_typed"
     id: Mapped[int] = mapped_column(primary_key=True)
     i: Mapped[int]
-    s: Mapped[Optional[str]] = mapped_column(String(20))
+    s: Mapped[str | None] = mapped_column(String(20))
     f: Mapped[float]
     b: Mapped[bool]
     d: Mapped[decimal.Decimal] = mapped_column(Numeric(10, 2), default=decimal.Decimal("1.50"))
     dt: Mapped[datetime.datetime]
     day: Mapped[datetime.date]
-    t: Mapped[Optional[datetime.time]]
-    raw: Mapped[Optional[bytes]]
-    u: Mapped[Optional[uuid.UUID]]
+    t: Mapped[datetime.time | None]
+    raw: Mapped[bytes | None]
+    u: Mapped[uuid.UUID | None]
     color: Mapped[Color] = mapped_column(default=Color.red)
-    srv: Mapped[Optional[int]] = mapped_column(server_default=text("7"))
+    srv: Mapped[int | None] = mapped_column(server_default=text("7"))
 
 
 @pytest.fixture(scope="module")
@@ -192,8 +201,8 @@ def test_config_error_names_class_and_attribute() -> None:
 
     with pytest.raises(orm_exc.ORMConfigurationError, match=r"P\.kids.*no foreign keys"):
         inspect(P).relationships
-    from sqlweave.orm import clear_mappers  # noqa: F401 - keep the broken mapper from leaking
     import sqlweave.orm.mapper as m
+    from sqlweave.orm import clear_mappers  # noqa: F401 - keep the broken mapper from leaking
 
     m._all_mappers.discard(inspect.__class__) if False else None
     m._all_mappers.discard(P._sw_mapper)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import warnings
 from collections.abc import Iterator
-from typing import Any, Optional
+from typing import Any
 
 import pytest
 
@@ -49,7 +49,7 @@ class QUser(Base):
     __tablename__ = "ormq_user"
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     name: Mapped[str] = mapped_column(String(50))
-    bio: Mapped[Optional[str]] = mapped_column(String(50), deferred=True)
+    bio: Mapped[str | None] = mapped_column(String(50), deferred=True)
     addresses: Mapped[list[QAddress]] = relationship(back_populates="user", order_by="QAddress.id")
     orders: Mapped[list[QOrder]] = relationship(back_populates="user", order_by="QOrder.id")
 
@@ -59,8 +59,8 @@ class QAddress(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     email: Mapped[str] = mapped_column(String(50))
     deleted: Mapped[bool] = mapped_column(default=False)
-    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ormq_user.id"))
-    user: Mapped[Optional[QUser]] = relationship(back_populates="addresses")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("ormq_user.id"))
+    user: Mapped[QUser | None] = relationship(back_populates="addresses")
 
 
 class QOrder(Base):
@@ -81,7 +81,7 @@ class QItem(Base):
 class QNode(Base):
     __tablename__ = "ormq_node"
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ormq_node.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("ormq_node.id"))
     name: Mapped[str] = mapped_column(String(20))
 
 

@@ -84,6 +84,8 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:
+    from sqlweave.orm.events import validates
+    from sqlweave.orm.inheritance import with_polymorphic
     from sqlweave.orm.properties import (
         CompositeProperty,
         SynonymProperty,
@@ -111,8 +113,6 @@ if TYPE_CHECKING:
         with_loader_criteria,
     )
     from sqlweave.orm.util import AliasedClass, aliased, with_parent
-    from sqlweave.orm.events import validates
-    from sqlweave.orm.inheritance import with_polymorphic
     from sqlweave.orm.writeonly import AppenderQuery, WriteOnlyCollection
 
 

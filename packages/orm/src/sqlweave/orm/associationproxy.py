@@ -25,7 +25,14 @@ the relationship's ``any()``/``has()``: ``==``/``!=``, ``contains()``, ``any()``
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, MutableMapping, MutableSequence, MutableSet
+from collections.abc import (
+    Callable,
+    Iterable,
+    Iterator,
+    MutableMapping,
+    MutableSequence,
+    MutableSet,
+)
 from typing import Any
 
 from sqlweave.core.sql.elements import or_

@@ -184,7 +184,6 @@ class registry:  # noqa: N801 - SQLAlchemy's name
         """Evaluate a string from relationship(): a class name, ``Class.attr``, a table name or an
         expression over them (``"and_(User.id == Address.user_id, ...)"``)."""
         import sqlweave.core as core
-
         from sqlweave.orm.relationships import foreign, remote
 
         ns = _ResolverNamespace(self, {**{n: getattr(core, n) for n in core.__all__},

@@ -15,7 +15,8 @@
 from __future__ import annotations
 
 import operator
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from sqlweave.core import exc as sa_exc
 from sqlweave.core.sql import elements, operators

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import sys
 import warnings
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from sqlweave.core import exc as sa_exc
 from sqlweave.core.engine.result import IteratorResult, MappingResult, ScalarResult

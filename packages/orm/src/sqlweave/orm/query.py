@@ -7,7 +7,8 @@ eager loading of collections repeats them (2.0-style results ask for ``.unique()
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from sqlweave.core import exc as sa_exc
 from sqlweave.core.sql.functions import func

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sqlweave.core import exc as sa_exc
 from sqlweave.core.sql.elements import and_, bindparam
@@ -308,7 +309,7 @@ class Session:
             state.committed_state.clear()
             state.modified = False
             self._modified.discard(state)
-        for state, obj in list(t._deleted.items()):
+        for state in list(t._deleted):
             state._deleted = False
             state.session_id = self.hash_key
             imap._add(state)

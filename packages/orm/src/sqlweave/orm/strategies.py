@@ -3,7 +3,8 @@ noload. A many-to-one lazy load whose target is in the identity map issues no SQ
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from sqlweave.core.sql.elements import and_, bindparam, tuple_
 from sqlweave.orm import exc as orm_exc
@@ -77,7 +78,7 @@ def lazy_load(prop: Any, state: Any, obj: Any, mode: str, extra_options: tuple[A
             opts = opts + ctx.criteria
     if prop.direction == MANYTOONE and not (ctx is not None and ctx.criteria):
         vals = []
-        for src, dest in prop.synchronize_pairs:
+        for _src, dest in prop.synchronize_pairs:
             k = mapper._column_to_key[dest]
             v = d[k] if k in d else getattr(obj, k)
             if v is None:

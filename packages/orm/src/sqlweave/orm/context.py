@@ -10,6 +10,8 @@ a Session. The plan is built once per statement object (statements are immutable
 
 from __future__ import annotations
 
+import gc
+
 import weakref
 from typing import Any
 
@@ -442,6 +444,30 @@ def load_instances(session: Any, rows: list[Any], keys: list[str], start: int, p
     lp = dict(strategies) if strategies else None
     loaded_ev: list[Any] | None = (  # events: load, loaded_as_persistent
         [] if mapper.class_dispatch.load or session.dispatch.loaded_as_persistent else None)
+    # A batch of new objects allocates several GC-tracked objects per row (object, __dict__,
+    # state, weakref, identity key) and none of them forms a cycle the collector must find, yet
+    # the allocation count alone triggers collection passes that rescan everything alive. Pause the
+    # collector for the batch (it runs as usual right after).
+    pause_gc = len(rows) > 256 and gc.isenabled()
+    if pause_gc:
+        gc.disable()
+    try:
+        _fill(rows, out, append, single, p0, pk_idx, base, imap, populate_existing, keys, start, ctx,
+              new, cls, whole, n, end, mapper, sid, lp, loaded_ev)
+    finally:
+        if pause_gc:
+            gc.enable()
+    if loaded_ev:
+        from sqlweave.orm.events import fire_loaded
+
+        fire_loaded(session, mapper, loaded_ev)
+    return out
+
+
+def _fill(rows: list[Any], out: list[Any], append: Any, single: bool, p0: int, pk_idx: list[int],
+          base: Any, imap: Any, populate_existing: bool, keys: list[str], start: int, ctx: Any,
+          new: Any, cls: Any, whole: bool, n: int, end: int, mapper: Any, sid: Any, lp: Any,
+          loaded_ev: list[Any] | None) -> None:
     for row in rows:
         if single:
             pkv = row[p0]
@@ -479,11 +505,6 @@ def load_instances(session: Any, rows: list[Any], keys: list[str], start: int, p
         append(obj)
         if loaded_ev is not None:
             loaded_ev.append(obj)
-    if loaded_ev:
-        from sqlweave.orm.events import fire_loaded
-
-        fire_loaded(session, mapper, loaded_ev)
-    return out
 
 
 class GetPlan:

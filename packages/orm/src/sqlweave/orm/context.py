@@ -11,7 +11,6 @@ a Session. The plan is built once per statement object (statements are immutable
 from __future__ import annotations
 
 import gc
-
 import weakref
 from typing import Any
 

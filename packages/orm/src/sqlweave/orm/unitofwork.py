@@ -305,16 +305,20 @@ class UOWTransaction:
         vcol = mapper.version_id_col
         vgen = mapper.version_id_generator
         groups: dict[tuple[Any, ...], list[tuple[Any, dict[str, Any]]]] = {}
-        # once per batch: (key, column key, None means "use the default", is the version column,
-        # Python-side default) for this table's columns; SQL expressions and other tables' are out
-        cols_plan = []
-        for key in mapper._column_keys:
-            col = props[key].columns[0]
-            if getattr(col, "table", None) is not table:
-                continue
-            dflt = col.default if col.default is not None and not getattr(col.default, "is_sequence", False) else None
-            cols_plan.append((key, col.key, col is autoinc or col.server_default is not None or col.default is not None,
-                              vcol is not None and col is vcol and vgen is not False, dflt))
+        # once per mapper (kept in the mapper's loader cache, reset when its properties change):
+        # (key, column key, None means "use the default", is the version column, Python-side
+        # default) for this table's columns; SQL expressions and other tables' are out
+        cols_plan = mapper._loader_cache.get("insert_cols_plan")
+        if cols_plan is None:
+            cols_plan = []
+            for key in mapper._column_keys:
+                col = props[key].columns[0]
+                if getattr(col, "table", None) is not table:
+                    continue
+                dflt = col.default if col.default is not None and not getattr(col.default, "is_sequence", False) else None
+                cols_plan.append((key, col.key, col is autoinc or col.server_default is not None or col.default is not None,
+                                  vcol is not None and col is vcol and vgen is not False, dflt))
+            mapper._loader_cache["insert_cols_plan"] = cols_plan
         for state in states:
             obj = state.obj()
             if mapper.dispatch.before_insert:  # events: before_insert
@@ -347,15 +351,20 @@ class UOWTransaction:
         pk_cols = list(mapper.primary_key)
         eager = mapper.eager_defaults
         for sig, items in groups.items():
-            missing_pk = [c for c in pk_cols if c.key not in sig]
-            # server-generated values the object can't know: defaults, SQL-expression defaults
-            missing_ids = {id(c) for c in missing_pk}
-            server_cols = [c for c in table.columns if c.key not in sig and id(c) not in missing_ids
-                           and c in mapper._column_to_key
-                           and (c.server_default is not None
-                                or (c.default is not None and c.default.is_clause_element))]
-            fetch = missing_pk + (server_cols if eager else [])
-            stmt = insert(table)
+            # per (mapper, column set), once: what the INSERT must fetch back and the statement
+            plan_key = ("insert_sig", sig)
+            cached = mapper._loader_cache.get(plan_key)
+            if cached is None:
+                missing_pk = [c for c in pk_cols if c.key not in sig]
+                # server-generated values the object can't know: defaults, SQL-expression defaults
+                missing_ids = {id(c) for c in missing_pk}
+                server_cols = [c for c in table.columns if c.key not in sig and id(c) not in missing_ids
+                               and c in mapper._column_to_key
+                               and (c.server_default is not None
+                                    or (c.default is not None and c.default.is_clause_element))]
+                fetch = missing_pk + (server_cols if eager else [])
+                cached = mapper._loader_cache[plan_key] = (missing_pk, fetch, insert(table))
+            missing_pk, fetch, stmt = cached
             batch_returning = (len(items) > 1 and dialect.insert_executemany_returning
                                and dialect.insert_returning
                                and getattr(dialect, "insert_executemany_returning_sort_by_parameter_order", False))

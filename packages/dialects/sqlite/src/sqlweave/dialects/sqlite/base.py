@@ -14,6 +14,7 @@ from sqlweave.core.sql.compiler import SQLCompiler
 from sqlweave.core.sql.compiler.ddl import DDLCompiler
 from sqlweave.core.sql.compiler.quoting import IdentifierPreparer
 from sqlweave.core.sql.compiler.types import GenericTypeCompiler
+from sqlweave.core.sql.upsert import OnConflictCompilerMixin
 
 # -- types ---------------------------------------------------------------------------------------
 
@@ -87,7 +88,7 @@ class _SQLiteTime(sqltypes.Time):
 # -- compiler ------------------------------------------------------------------------------------
 
 
-class SQLiteCompiler(SQLCompiler):
+class SQLiteCompiler(OnConflictCompilerMixin, SQLCompiler):
     def visit_cast(self, cast: Any, **kw: Any) -> str:
         # dates and times are stored as ISO text; CAST(.. AS DATE) would give NUMERIC affinity
         if isinstance(cast.type, (sqltypes.Date, sqltypes.DateTime, sqltypes.Time)):
@@ -149,33 +150,6 @@ class SQLiteCompiler(SQLCompiler):
 
     def for_update_clause(self, select: Any, **kw: Any) -> str:
         return ""  # SQLite locks the whole database; FOR UPDATE is not part of its grammar
-
-    def visit_on_conflict_do_nothing(self, clause: Any, **kw: Any) -> str:
-        return "ON CONFLICT" + self._conflict_target(clause, **kw) + " DO NOTHING"
-
-    def visit_on_conflict_do_update(self, clause: Any, **kw: Any) -> str:
-        sets = ", ".join(
-            f"{self.preparer.quote(c.name)} = {self.process(v.self_group(), include_table=True, **kw)}"
-            for c, v in clause.update_values
-        )
-        text = "ON CONFLICT" + self._conflict_target(clause, **kw) + " DO UPDATE SET " + sets
-        if clause.update_where is not None:
-            text += " WHERE " + self.process(clause.update_where, **kw)
-        return text
-
-    def _conflict_target(self, clause: Any, **kw: Any) -> str:
-        if clause.constraint is not None:
-            return " ON CONSTRAINT " + self.preparer.quote(clause.constraint)
-        if not clause.index_elements:
-            return ""
-        cols = ", ".join(
-            self.preparer.quote(e) if isinstance(e, str) else self.process(e, include_table=False, **kw)
-            for e in clause.index_elements
-        )
-        text = f" ({cols})"
-        if clause.index_where is not None:
-            text += " WHERE " + self.process(clause.index_where, include_table=False, **kw)
-        return text
 
     def empty_insert_clause(self, table: Any) -> str:
         return " DEFAULT VALUES"

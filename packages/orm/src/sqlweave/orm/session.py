@@ -57,6 +57,7 @@ class SessionTransaction:
             parent._deleted.update(self._deleted)
             parent._updated.update(self._updated)
             self.session._trans_stack.remove(self)
+            self.session._transaction_ended(self)
         else:
             self.session.commit()
 
@@ -122,7 +123,7 @@ class Session:
             if not self.autobegin:
                 raise sa_exc.InvalidRequestError(
                     "Autobegin is disabled on this Session; call session.begin() first")
-            self._trans_stack.append(SessionTransaction(self))
+            self._push_transaction(SessionTransaction(self))
         root = self._trans_stack[0]
         if root._failed is not None:
             raise sa_exc.PendingRollbackError(
@@ -143,15 +144,24 @@ class Session:
             raise sa_exc.InvalidRequestError(
                 "A transaction is already begun on this Session; use begin_nested() for a SAVEPOINT")
         t = SessionTransaction(self)
-        self._trans_stack.append(t)
+        self._push_transaction(t)
         return t
+
+    def _push_transaction(self, t: SessionTransaction) -> None:
+        self._trans_stack.append(t)
+        if self.dispatch.after_transaction_create:  # events: after_transaction_create
+            self.dispatch.after_transaction_create(self, t)
+
+    def _transaction_ended(self, t: SessionTransaction) -> None:
+        if self.dispatch.after_transaction_end:  # events: after_transaction_end
+            self.dispatch.after_transaction_end(self, t)
 
     def begin_nested(self) -> SessionTransaction:
         """Start a SAVEPOINT; rolling it back restores the objects changed inside it."""
         self._autobegin_t()
         self.flush()
         t = SessionTransaction(self, self._trans_stack[-1], nested=True)
-        self._trans_stack.append(t)
+        self._push_transaction(t)
         return t
 
     def in_transaction(self) -> bool:
@@ -262,7 +272,10 @@ class Session:
             self.dispatch.after_commit(self)
 
     def _end_transaction(self) -> None:
+        ended = list(reversed(self._trans_stack)) if self.dispatch.after_transaction_end else ()
         self._trans_stack.clear()
+        for t in ended:
+            self._transaction_ended(t)
         for bind, conn in self.__dict__.pop("_extra_conns", {}).items():  # binds= connections
             if conn.in_transaction():
                 conn.rollback()  # not committed: rollback() / close() / failed flush
@@ -339,6 +352,7 @@ class Session:
             self._restore_after_rollback(t, all_=False)
             if t in self._trans_stack:
                 self._trans_stack.remove(t)
+                self._transaction_ended(t)
             root = self._trans_stack[0] if self._trans_stack else None
             if root is not None:
                 for st in t._inserted:
@@ -385,6 +399,8 @@ class Session:
                 raise sa_exc.InvalidRequestError(
                     f"Object '{state._repr()}' is already attached to session '{other.hash_key}' "
                     f"(this is '{self.hash_key}')")
+        if self.dispatch.before_attach and state.session_id is None:  # events: before_attach
+            self.dispatch.before_attach(self, obj)
         if state.key is None:
             if state.session_id is None:
                 state.session_id = self.hash_key
@@ -402,6 +418,8 @@ class Session:
             if state.modified:
                 state._strong = obj
                 self._modified.add(state)
+            if self.dispatch.detached_to_persistent:  # events: detached_to_persistent
+                self.dispatch.detached_to_persistent(self, obj)
         else:
             return
         if self.dispatch.after_attach:  # events: after_attach

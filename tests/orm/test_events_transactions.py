@@ -54,3 +54,15 @@ def test_transaction_and_attach_events(setup: Any) -> None:
     assert calls == [("before_attach", "g1"), ("detached_to_persistent", "g1")]
     assert s2.scalars(select(Gadget.name).order_by(Gadget.id)).all() == ["g1", "g2"]
     s2.close()
+
+
+def test_persistent_to_transient_on_rollback(setup: Any) -> None:
+    calls: list[str] = []
+    with Session(setup, expire_on_commit=False) as s:
+        event.listen(s, "persistent_to_transient", lambda sess, obj: calls.append(obj.name))
+        g = Gadget(name="temp")
+        s.add(g)
+        s.flush()  # persistent (flushed, not committed)
+        s.rollback()
+        assert calls == ["temp"]
+        assert g not in s

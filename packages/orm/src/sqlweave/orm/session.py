@@ -313,6 +313,8 @@ class Session:
 
     def _restore_after_rollback(self, t: SessionTransaction, all_: bool = True) -> None:
         imap = self.identity_map
+        # objects inserted in the rolled-back transaction go back to transient
+        ev_p2t = list(t._inserted) if self.dispatch.persistent_to_transient else None  # events
         for state in list(t._inserted):
             imap._remove(state)
             state.key = None
@@ -341,6 +343,8 @@ class Session:
             for state in list(t._updated) + list(self._modified) + list(t._deleted):
                 state._expire()
         self._modified.clear()
+        if ev_p2t:  # events: persistent_to_transient
+            _orm_events.fire_state_event(self, "persistent_to_transient", ev_p2t)
 
     def _rollback_nested(self, t: SessionTransaction) -> None:
         while self._trans_stack and self._trans_stack[-1] is not t:

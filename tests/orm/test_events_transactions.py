@@ -66,3 +66,17 @@ def test_persistent_to_transient_on_rollback(setup: Any) -> None:
         s.rollback()
         assert calls == ["temp"]
         assert g not in s
+
+
+def test_deleted_to_persistent_on_rollback(setup: Any) -> None:
+    calls: list[str] = []
+    with Session(setup, expire_on_commit=False) as s:
+        g = Gadget(name="keep")
+        s.add(g)
+        s.commit()
+        event.listen(s, "deleted_to_persistent", lambda sess, obj: calls.append(obj.name))
+        s.delete(g)
+        s.flush()  # deleted (flushed, not committed)
+        s.rollback()
+        assert calls == ["keep"]
+        assert g in s

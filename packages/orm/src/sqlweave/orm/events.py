@@ -578,7 +578,6 @@ class AttributeEvents(Events):
         "set": _value_arg1,
         "append": _value_arg1,
         "init_scalar": _value_arg1,
-        "append_wo_mutation": _value_arg1,
     }
 
     @classmethod
@@ -622,12 +621,6 @@ class AttributeEvents(Events):
 
     def append(self, target: Any, value: Any, initiator: Any) -> Any:
         """An item is being appended to a collection; ``retval=True`` may replace it."""
-
-    def append_wo_mutation(self, target: Any, value: Any, initiator: Any) -> None:
-        """An item already present was "appended" again (no change)."""
-
-    def bulk_replace(self, target: Any, values: Any, initiator: Any) -> None:
-        """A whole collection is being replaced (``obj.items = [...]``)."""
 
     def remove(self, target: Any, value: Any, initiator: Any) -> None:
         """An item was removed from a collection."""

@@ -324,6 +324,7 @@ class Session:
             state.committed_state.clear()
             state.modified = False
             self._modified.discard(state)
+        ev_d2p = list(t._deleted) if self.dispatch.deleted_to_persistent else None  # events
         for state in list(t._deleted):
             state._deleted = False
             state.session_id = self.hash_key
@@ -345,6 +346,8 @@ class Session:
         self._modified.clear()
         if ev_p2t:  # events: persistent_to_transient
             _orm_events.fire_state_event(self, "persistent_to_transient", ev_p2t)
+        if ev_d2p:  # events: deleted_to_persistent
+            _orm_events.fire_state_event(self, "deleted_to_persistent", ev_d2p)
 
     def _rollback_nested(self, t: SessionTransaction) -> None:
         while self._trans_stack and self._trans_stack[-1] is not t:

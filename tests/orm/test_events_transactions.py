@@ -80,3 +80,23 @@ def test_deleted_to_persistent_on_rollback(setup: Any) -> None:
         s.rollback()
         assert calls == ["keep"]
         assert g in s
+
+
+def test_do_orm_execute_sees_get(setup: Any) -> None:
+    from sqlweave.orm import with_loader_criteria
+
+    with Session(setup) as s:
+        s.add_all([Gadget(id=1, name="visible"), Gadget(id=2, name="hidden")])
+        s.commit()
+    seen: list[bool] = []
+
+    def hide(state: Any) -> None:
+        seen.append(state.is_select)
+        state.statement = state.statement.options(
+            with_loader_criteria(Gadget, lambda cls: cls.name != "hidden"))
+
+    with Session(setup) as s:
+        event.listen(s, "do_orm_execute", hide)
+        assert s.get(Gadget, 1).name == "visible"
+        assert s.get(Gadget, 2) is None  # the listener's criteria apply to get() too
+    assert seen == [True, True]

@@ -789,6 +789,8 @@ class Session:
 
     def _get_impl(self, mapper: Any, ident: tuple[Any, ...], options: Any = None,
                   populate_existing: bool = False, with_for_update: Any = None) -> Any:
+        if self.dispatch.do_orm_execute:  # events: do_orm_execute sees get() (as in SQLAlchemy)
+            return self._get_via_execute(mapper, ident, options, populate_existing, with_for_update)
         if not options and not populate_existing and not with_for_update:
             # the per-mapper prepared lookup (see sqlweave.orm.context.GetPlan)
             plan = mapper._loader_cache.get("get_plan")
@@ -817,6 +819,22 @@ class Session:
             return row[0] if row is not None else None
         objs = self._orm_objects(stmt, params)
         return objs[0] if objs else None
+
+    def _get_via_execute(self, mapper: Any, ident: tuple[Any, ...], options: Any,
+                         populate_existing: bool, with_for_update: Any) -> Any:
+        """get() as an ORM select through execute(), so do_orm_execute listeners see it."""
+        from sqlweave.core.sql.selectable import select
+
+        crit = [c == bindparam(f"pk_{i}") for i, c in enumerate(mapper.primary_key)]
+        stmt = select(mapper.class_).where(and_(*crit))
+        if options:
+            stmt = stmt.options(*options)
+        if with_for_update:
+            stmt = stmt.with_for_update(**(with_for_update if isinstance(with_for_update, dict) else {}))
+        if populate_existing:
+            stmt = stmt.execution_options(populate_existing=True)
+        params = {f"pk_{i}": v for i, v in enumerate(ident)}
+        return self.execute(stmt, params).scalars().first()
 
     def get_one(self, entity: Any, ident: Any, **kw: Any) -> Any:
         obj = self.get(entity, ident, **kw)

@@ -353,8 +353,9 @@ def test_recycle(tracked: type[TrackedConnection]) -> None:
     rec = c._connection_record
     assert rec is not None
     c.close()
-    assert p.connect().dbapi_connection is old or True  # still young
-    p.connect().close()
+    c2 = p.connect()
+    assert c2.dbapi_connection is old  # still young: reused
+    c2.close()
     rec.starttime -= 7200  # age it past recycle instead of sleeping
     c = p.connect()
     assert c.dbapi_connection is not old and old.closed

@@ -448,7 +448,7 @@ def test_insert_batching(session: Session, counter: Any) -> None:
     assert len({o.id for o in objs}) == 5 and all(o.id for o in objs)
     # each object has its own key
     for o in objs:
-        assert _rows(session, f"SELECT name FROM orm_user WHERE id = {o.id}") == [(o.name,)] or True
+        assert _rows(session, f"SELECT name FROM orm_user WHERE id = {o.id}") == [(o.name,)]
     session.commit()
     for o in objs:
         assert session.get(OUser, o.id).name == o.name

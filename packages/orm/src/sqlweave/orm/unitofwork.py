@@ -897,6 +897,8 @@ def _m2m_row(prop: Any, parent: Any, child: Any) -> dict[str, Any]:
 
 def _sort_mappers(mappers: list[Any]) -> list[Any]:
     """Parents before children (relationships and table foreign keys); stable otherwise."""
+    if len(mappers) < 2:
+        return list(mappers)  # nothing to order (the common single-class flush)
     index = {m: i for i, m in enumerate(mappers)}
     deps: dict[Any, set[Any]] = {m: set() for m in mappers}
     tables = {m.local_table: m for m in mappers}

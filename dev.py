@@ -91,7 +91,14 @@ def main(argv: list[str]) -> int:
     if cmd == "type":
         return subprocess.call([py, "-m", "mypy", *rest], cwd=ROOT, env=env)
     if cmd == "bench":
-        return subprocess.call([py, str(ROOT / "benchmarks" / "run.py"), *rest], cwd=ROOT, env=env)
+        # the peers (SQLAlchemy, peewee) live in their own venv, never beside sqlweave's
+        bench = ROOT / ".venv-bench"
+        bpy = bench / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+        if not bpy.exists():
+            venv.EnvBuilder(with_pip=True).create(bench)
+            subprocess.run([str(bpy), "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                            "pluggy", "-r", str(ROOT / "benchmarks" / "requirements.txt")], check=True)
+        return subprocess.call([str(bpy), str(ROOT / "benchmarks" / "run.py"), *rest], cwd=ROOT, env=env)
     if cmd == "docs":
         return subprocess.call([py, "-m", "sphinx", "-W", "--keep-going", "-b", "html", "docs",
                                 "docs/_build/html", *rest], cwd=ROOT, env=env)

@@ -49,7 +49,7 @@ def _fingerprint() -> str:
 
 def ensure_venv() -> Path:
     """Create .venv and install the packages (editable) and dev tools, once."""
-    if sys.version_info < (3, 10):
+    if sys.version_info < (3, 10):  # noqa: UP036 - this script may run on an older python3
         sys.exit("sqlweave needs Python 3.10 or newer")
     py = _python()
     stamp = VENV / ".sqlweave-installed"

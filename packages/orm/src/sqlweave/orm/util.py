@@ -13,6 +13,7 @@ from sqlweave.core import exc as sa_exc
 from sqlweave.core.sql import elements, operators
 from sqlweave.core.sql.elements import and_, not_
 from sqlweave.core.sql.selectable import Alias
+from sqlweave.core.sql.traversal import copy_with
 from sqlweave.orm.base import MANYTOMANY, MANYTOONE, MAPPER_ATTR, instance_state
 
 # ---------------------------------------------------------------------------------------------
@@ -51,19 +52,7 @@ def _adapt(element: Any, mapping: dict[int, Any], memo: dict[int, Any]) -> Any:
     if not isinstance(element, elements.ColumnElement) or getattr(element, "_is_from_clause", False) \
             or isinstance(element, (elements.ColumnClause, elements.BindParameter)):
         return element
-    changed = False
-    new_dict: dict[str, Any] = {}
-    for k, v in element.__dict__.items():
-        nv = _adapt_value(v, mapping, memo)
-        changed = changed or nv is not v
-        new_dict[k] = nv
-    if not changed:
-        memo[id(element)] = element
-        return element
-    new = element._generate()
-    new.__dict__.update(new_dict)
-    memo[id(element)] = new
-    return new
+    return copy_with(element, lambda v: _adapt_value(v, mapping, memo), memo)
 
 
 def _adapt_value(v: Any, mapping: dict[int, Any], memo: dict[int, Any]) -> Any:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlweave.core import exc
@@ -939,7 +939,3 @@ class _EngineBegin:
             self.trans.__exit__(type_, value, tb)
         finally:
             self.conn.close()  # type: ignore[union-attr]
-
-
-def iter_cursor(result: Any) -> Iterator[Any]:  # pragma: no cover - convenience
-    yield from result

@@ -1231,17 +1231,17 @@ class Label(ColumnElement):
         return self.element._negate()
 
 
-class Cast(ColumnElement):
-    """``CAST(expression AS type)``."""
+class _TypedWrapper(ColumnElement):
+    """An expression given another type: ``clause`` plus ``type`` (CAST, type_coerce)."""
 
-    __visit_name__ = "cast"
+    _key_tag = ""
 
     def __init__(self, expression: Any, type_: Any) -> None:
         self.type = sqltypes.to_instance(type_)
         self.clause = coercions.expect_value(expression, type_=self.type)
 
     def _gen_cache_key(self, binds: list[Any]) -> Any:
-        return ("cast", self.type._static_cache_key, self.clause._gen_cache_key(binds))
+        return (self._key_tag, self.type._static_cache_key, self.clause._gen_cache_key(binds))
 
     @property
     def _from_objects(self) -> list[Any]:
@@ -1250,6 +1250,13 @@ class Cast(ColumnElement):
     @property
     def name(self) -> str | None:
         return getattr(self.clause, "name", None)
+
+
+class Cast(_TypedWrapper):
+    """``CAST(expression AS type)``."""
+
+    __visit_name__ = "cast"
+    _key_tag = "cast"
 
 
 def cast(expression: Any, type_: Any) -> Cast:
@@ -1257,25 +1264,11 @@ def cast(expression: Any, type_: Any) -> Cast:
     return Cast(expression, type_)
 
 
-class TypeCoerce(ColumnElement):
+class TypeCoerce(_TypedWrapper):
     """Treat an expression as another type in Python only (no CAST in the SQL)."""
 
     __visit_name__ = "type_coerce"
-
-    def __init__(self, expression: Any, type_: Any) -> None:
-        self.type = sqltypes.to_instance(type_)
-        self.clause = coercions.expect_value(expression, type_=self.type)
-
-    def _gen_cache_key(self, binds: list[Any]) -> Any:
-        return ("tc", self.type._static_cache_key, self.clause._gen_cache_key(binds))
-
-    @property
-    def _from_objects(self) -> list[Any]:
-        return self.clause._from_objects
-
-    @property
-    def name(self) -> str | None:
-        return getattr(self.clause, "name", None)
+    _key_tag = "tc"
 
     def self_group(self, against: Any = None) -> ClauseElement:
         grouped = self.clause.self_group(against=against)

@@ -77,10 +77,17 @@ def _clone_with_values(element: Any, values: dict[str, Any], memo: dict[int, Any
     if not isinstance(element, elements.ColumnElement) or getattr(element, "_is_from_clause", False) \
             or isinstance(element, elements.ColumnClause):
         return element
+    return copy_with(element, lambda v: _clone_value(v, values, memo), memo)
+
+
+def copy_with(element: Any, child: Any, memo: dict[int, Any]) -> Any:
+    """A copy of ``element`` whose attribute values went through ``child`` (the element itself
+    when nothing changed), remembered in ``memo``. Shared by bind replacement here and by the
+    ORM's column adaptation."""
     changed = False
     new_dict: dict[str, Any] = {}
     for k, v in element.__dict__.items():
-        nv = _clone_value(v, values, memo)
+        nv = child(v)
         changed = changed or nv is not v
         new_dict[k] = nv
     if not changed:

@@ -63,6 +63,40 @@ def test_result_api(eng: Any) -> None:
         assert row == (1, "a")
 
 
+def test_iteration_buffered_streamed_and_closed(eng: Any) -> None:
+    with eng.connect() as c:
+        # iterating a buffered result: Rows made as reached, the cursor released at once
+        r = q(c, t.c.id, t.c.name)
+        it = iter(r)
+        assert next(it) == (1, "a") and next(it).name == "b"
+        assert [row.id for row in it] == [3, 4]
+        # streamed, with chunks smaller than the result: every row exactly once, in order
+        r = c.execution_options(yield_per=3).execute(select(t.c.id, t.c.grp).order_by(t.c.id))
+        assert [(row.id, row.grp) for row in r] == [(1, 1), (2, 1), (3, 2), (4, 2)]
+        # iterating a streamed result after close() raises, as fetching does
+        r = c.execution_options(yield_per=1).execute(select(t.c.id).order_by(t.c.id))
+        it = iter(r)
+        assert next(it) == (1,)
+        r.close()
+        with pytest.raises(exc.ResourceClosedError):
+            list(it)
+        # a statement without rows cannot be iterated
+        res = c.execute(update(t).where(t.c.id == 99).values(grp=0))
+        with pytest.raises(exc.ResourceClosedError):
+            iter(res)
+
+
+def test_row_attributes_for_any_column_name(eng: Any) -> None:
+    with eng.connect() as c:
+        row = c.execute(select(t.c.id.label("a b"), t.c.name.label("count"), t.c.grp.label("__x__"))
+                        .where(t.c.id == 1)).one()
+        assert getattr(row, "a b") == 1
+        assert row.count("a") == 1  # tuple's own methods are not shadowed by a column name
+        assert row._mapping["count"] == "a" and row._mapping["__x__"] == 1
+        with pytest.raises(AttributeError):
+            row.nope  # noqa: B018
+
+
 def test_dml_result_attributes(eng: Any) -> None:
     with eng.connect() as c:
         r = c.execute(insert(t).values(name="new", grp=9))

@@ -8,6 +8,8 @@ with only those positions converted.
 
 from __future__ import annotations
 
+import functools
+import itertools
 import operator
 
 try:  # the C descriptor namedtuple uses for its fields: faster than property(itemgetter(i))
@@ -50,14 +52,6 @@ class Row(tuple):  # type: ignore[type-arg]
     def _asdict(self) -> dict[str, Any]:
         return dict(zip(self._fields, self))
 
-    def __getattr__(self, name: str) -> Any:
-        idx = self._keymap.get(name)
-        if idx is None:
-            raise AttributeError(
-                f"Row has no column {name!r}; columns are: {', '.join(self._fields) or 'none'}"
-            )
-        return tuple.__getitem__(self, idx)
-
     def __repr__(self) -> str:
         return repr(tuple(self))
 
@@ -66,15 +60,30 @@ class Row(tuple):  # type: ignore[type-arg]
 
 
 def _rebuild_row(fields: tuple[str, ...], values: tuple[Any, ...]) -> Row:
-    cls = _row_class_for(fields, {f: i for i, f in enumerate(fields)})
-    return cls(values)
+    return _unpickled_row_class(fields)(values)
+
+
+@functools.lru_cache(maxsize=128)
+def _unpickled_row_class(fields: tuple[str, ...]) -> type[Row]:
+    """One Row class per shape for unpickled rows (not one per row)."""
+    keymap: dict[Any, int] = {}
+    for i, f in enumerate(fields):
+        keymap.setdefault(f, i)
+    return _row_class_for(fields, keymap)
+
+
+#: names a column cannot shadow as an attribute (tuple's and Row's own); ``row._mapping[name]`` reaches them
+_RESERVED = frozenset(dir(tuple)) | {"tuple", "_mapping", "_t", "_tuple", "_asdict", "_fields", "_keymap"}
 
 
 def _row_class_for(fields: tuple[str, ...], keymap: dict[Any, int]) -> type[Row]:
     ns: dict[str, Any] = {"__slots__": (), "_keymap": keymap, "_fields": fields}
-    reserved = set(dir(tuple)) | {"tuple", "_mapping", "_t", "_tuple", "_asdict", "_fields", "_keymap"}
+    # Every column name is a class attribute (a C descriptor), including names that are not
+    # identifiers (``getattr(row, "a b")``), so Row needs no ``__getattr__``: a class with one
+    # pays for the hook on every attribute read.
     for i, name in enumerate(fields):
-        if isinstance(name, str) and name.isidentifier() and name not in reserved and name not in ns:
+        if isinstance(name, str) and name not in _RESERVED and name not in ns \
+                and not (name.startswith("__") and name.endswith("__")):
             ns[name] = _tuplegetter(i, None)
     return type("Row", (Row,), ns)
 
@@ -588,7 +597,8 @@ class CursorResult(Result):
     def is_insert(self) -> bool:
         return bool(self.context.isinsert)
 
-    def _fetchall_impl(self) -> list[Any]:
+    def _fetchall_raw(self) -> list[Any]:
+        """The remaining DBAPI rows, unconverted; closes the cursor."""
         self._check_open()
         cursor = self.cursor
         if cursor is None:
@@ -602,11 +612,13 @@ class CursorResult(Result):
         except Exception as err:
             self.connection._handle_dbapi_exception(err, None, None, cursor, self.context)
             raise
-        make = self._metadata.make_row  # type: ignore[union-attr]
-        rows = list(map(make, raw))
+        self._soft_close()
+        return raw  # type: ignore[no-any-return]
+
+    def _fetchall_impl(self) -> list[Any]:
+        rows = list(map(self._metadata.make_row, self._fetchall_raw()))  # type: ignore[union-attr]
         if self._log_rows:
             self._log(rows)
-        self._soft_close()
         return rows
 
     def _log(self, rows: list[Any]) -> None:
@@ -614,7 +626,9 @@ class CursorResult(Result):
         for r in rows:
             logger.debug(f"Row {tuple(r)!r}")
 
-    def _fetchmany_impl(self, size: int) -> list[Any]:
+    def _fetchmany_raw(self, size: int) -> list[Any]:
+        """The next ``size`` DBAPI rows, unconverted; ``[]`` (always a list) at the end, which
+        closes the cursor."""
         self._check_open()
         cursor = self.cursor
         if cursor is None:
@@ -626,6 +640,12 @@ class CursorResult(Result):
             raise
         if not raw:
             self._soft_close()
+            return []
+        return raw  # type: ignore[no-any-return]
+
+    def _fetchmany_impl(self, size: int) -> list[Any]:
+        raw = self._fetchmany_raw(size)
+        if not raw:
             return []
         rows = list(map(self._metadata.make_row, raw))  # type: ignore[union-attr]
         if self._log_rows:
@@ -679,8 +699,14 @@ class CursorResult(Result):
         return super().all()
 
     def __iter__(self) -> Iterator[Any]:
-        if self._yield_per is None and self._unique_seen is None and self._post is None \
-                and not self.context._is_server_side:
-            # a buffered result: the rows in one fetch, iterated at C speed
-            return iter(self._fetchall_impl())
-        return super().__iter__()
+        if self._unique_seen is not None or self._post is not None or self._log_rows:
+            return super().__iter__()
+        self._check_open()
+        make = self._metadata.make_row  # type: ignore[union-attr]
+        if self._yield_per is None and not self.context._is_server_side:
+            # a buffered result: the rows in one fetch, each Row made as the caller reaches it
+            # (no second list of n rows, and the collector is not triggered by n live Rows)
+            return map(make, self._fetchall_raw())
+        # streamed: one Python call per chunk; per row, only C iterators run
+        chunks = iter(functools.partial(self._fetchmany_raw, self._yield_per or 100), [])
+        return itertools.chain.from_iterable(map(functools.partial(map, make), chunks))

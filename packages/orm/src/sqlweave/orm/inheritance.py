@@ -39,6 +39,7 @@ selects from ``mapper.persist_selectable`` when ``len(mapper.tables) > 1``.
 from __future__ import annotations
 
 import copy
+from collections.abc import Sequence
 from typing import Any
 
 from sqlweave.orm import exc as orm_exc
@@ -345,7 +346,7 @@ def single_table_criterion(stmt: Any, mapper: Any) -> Any:
     return single_table_criteria(stmt, (mapper.class_,))
 
 
-def load_polymorphic(session: Any, rows: list[Any], keys: list[str], start: int,
+def load_polymorphic(session: Any, rows: Sequence[Any], keys: list[str], start: int,
                      pk_idx: list[int], mapper: Any, populate_existing: bool = False,
                      strategies: dict[str, str] | None = None) -> list[Any]:
     """Like ``context.load_instances`` but one class per row, from the discriminator.

@@ -721,7 +721,7 @@ class Session:
             # while rows remain.
             def batches() -> Any:
                 while True:
-                    chunk = result.fetchmany(yield_per)
+                    chunk = result._fetchmany_tuples(yield_per)
                     if not chunk:
                         return
                     yield from process_rows(self, cs, chunk, populate, entities=True)
@@ -729,7 +729,7 @@ class Session:
             res = make_result(cs.keys, batches(), False, result.close, single=cs.single_entity)
             res._yield_per = yield_per
             return res
-        rows = result.fetchall()
+        rows = result._fetchall_tuples()  # plain tuples: the ORM reads positions, not Rows
         out = process_rows(self, cs, rows, populate, entities=True)
         return make_result(cs.keys, out, cs.has_joined_collection, single=cs.single_entity)
 
@@ -741,7 +741,7 @@ class Session:
             self._autoflush()
         cs = self._compile(statement)
         rows = self._bind_conn(statement._propagate_attrs.get("plugin_subject")).execute(
-            cs.statement, params).fetchall()
+            cs.statement, params)._fetchall_tuples()
         return process_rows(self, cs, rows, unique=True, entities=True)  # type: ignore[return-value]
 
     def _orm_rows(self, statement: Any, params: Any = None) -> list[tuple[Any, ...]]:
@@ -749,7 +749,7 @@ class Session:
 
         cs = self._compile(statement)
         rows = self._bind_conn(statement._propagate_attrs.get("plugin_subject")).execute(
-            cs.statement, params).fetchall()
+            cs.statement, params)._fetchall_tuples()
         return process_rows(self, cs, rows, unique=True)
 
     def _note_lazy_load(self, state: Any, prop: Any) -> None:

@@ -16,6 +16,7 @@ from sqlweave.orm.collections import collection_members
 
 #: session id -> Session (weak), so states can find their session without a strong cycle
 _sessions: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+_session_refs: dict[int, Any] = _sessions.data  # type: ignore[attr-defined]  # its weak references, for __call__
 
 
 class History(NamedTuple):
@@ -63,11 +64,19 @@ class InstanceState:
         self._strong: Any = None
         self._load_result: Any = None
 
-    # weakref callback: the object was garbage collected
+    # weakref callback: the object was garbage collected. Runs once per dropped object (50,000
+    # times when a loaded list goes away), so it reads the weak session registry's dict directly
+    # instead of through WeakValueDictionary.get and IdentityMap._gc (two Python calls each).
     def __call__(self, ref: Any) -> None:
-        sess = _sessions.get(self.session_id) if self.session_id is not None else None
-        if sess is not None and self.key is not None:
-            sess.identity_map._gc(self)
+        key = self.key
+        if key is None or self.session_id is None:
+            return
+        sref = _session_refs.get(self.session_id)
+        sess = sref() if sref is not None else None
+        if sess is not None:
+            d = sess.identity_map._dict
+            if d.get(key) is self:
+                del d[key]
 
     # -- state predicates --------------------------------------------------------------------
     @property

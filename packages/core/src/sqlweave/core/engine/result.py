@@ -147,7 +147,7 @@ def _keyname(key: Any) -> str:
 class ResultMetaData:
     """What one shape of result looks like: names, key map, processors and the Row class."""
 
-    __slots__ = ("keys", "keymap", "row_cls", "processors", "make_row", "_objects")
+    __slots__ = ("keys", "keymap", "row_cls", "processors", "make_row", "_objects", "_convert")
 
     def __init__(self, keys: Sequence[str], objects: Sequence[Sequence[Any]] = (),
                  processors: Sequence[Any] | None = None) -> None:
@@ -167,6 +167,7 @@ class ResultMetaData:
         self.row_cls = _row_class_for(tuple(keys), keymap)
         self.processors = list(processors) if processors else [None] * len(keys)
         self.make_row = self._row_maker()
+        self._convert = self._batch_converter()
 
     def _row_maker(self) -> Callable[[Any], Row]:
         cls = self.row_cls
@@ -190,6 +191,34 @@ class ResultMetaData:
             return cls(r)
 
         return make
+
+    def _batch_converter(self) -> Callable[[Sequence[Any]], Iterable[Any]] | None:
+        """Converts a batch of DBAPI rows column by column: only the columns with a processor
+        are touched, each with one ``map`` over the column (None when no column needs one)."""
+        conv = [(i, p) for i, p in enumerate(self.processors) if p is not None]
+        if not conv:
+            return None
+
+        def convert(raw: Sequence[Any]) -> Iterable[Any]:
+            if not raw:
+                return raw
+            cols: list[Any] = list(zip(*raw))
+            for i, p in conv:
+                cols[i] = map(p, cols[i])
+            return zip(*cols)
+
+        return convert
+
+    def rows(self, raw: Sequence[Any]) -> Iterator[Row]:
+        """Row objects for a batch of DBAPI rows, made as they are iterated."""
+        convert = self._convert
+        return map(self.row_cls, raw if convert is None else convert(raw))
+
+    def tuples(self, raw: Sequence[Any]) -> Sequence[Any]:
+        """A batch of DBAPI rows with the processors applied, as plain sequences (no Rows):
+        the DBAPI's own rows when no column needs a processor."""
+        convert = self._convert
+        return raw if convert is None else list(convert(raw))
 
     def index_for(self, key: Any) -> int:
         if isinstance(key, int):
@@ -352,6 +381,14 @@ class Result(_ResultCommon):
     def _fetchone_impl(self) -> Any:
         rows = self._fetchmany_impl(1)
         return rows[0] if rows else None
+
+    def _fetchall_tuples(self) -> Sequence[Any]:
+        """All remaining rows as plain sequences (what the ORM loads objects from); a cursor
+        result skips making Row objects."""
+        return self._fetchall_impl()
+
+    def _fetchmany_tuples(self, size: int) -> Sequence[Any]:
+        return self._fetchmany_impl(size)
 
     def _soft_close(self) -> None:
         pass
@@ -616,12 +653,24 @@ class CursorResult(Result):
         return raw  # type: ignore[no-any-return]
 
     def _fetchall_impl(self) -> list[Any]:
-        rows = list(map(self._metadata.make_row, self._fetchall_raw()))  # type: ignore[union-attr]
+        rows = list(self._metadata.rows(self._fetchall_raw()))  # type: ignore[union-attr]
         if self._log_rows:
             self._log(rows)
         return rows
 
-    def _log(self, rows: list[Any]) -> None:
+    def _fetchall_tuples(self) -> Sequence[Any]:
+        rows = self._metadata.tuples(self._fetchall_raw())  # type: ignore[union-attr]
+        if self._log_rows:
+            self._log(rows)
+        return rows
+
+    def _fetchmany_tuples(self, size: int) -> Sequence[Any]:
+        rows = self._metadata.tuples(self._fetchmany_raw(size))  # type: ignore[union-attr]
+        if self._log_rows:
+            self._log(rows)
+        return rows
+
+    def _log(self, rows: Iterable[Any]) -> None:
         logger = self.connection.engine.logger
         for r in rows:
             logger.debug(f"Row {tuple(r)!r}")
@@ -647,7 +696,7 @@ class CursorResult(Result):
         raw = self._fetchmany_raw(size)
         if not raw:
             return []
-        rows = list(map(self._metadata.make_row, raw))  # type: ignore[union-attr]
+        rows = list(self._metadata.rows(raw))  # type: ignore[union-attr]
         if self._log_rows:
             self._log(rows)
         return rows
@@ -702,11 +751,11 @@ class CursorResult(Result):
         if self._unique_seen is not None or self._post is not None or self._log_rows:
             return super().__iter__()
         self._check_open()
-        make = self._metadata.make_row  # type: ignore[union-attr]
+        rows = self._metadata.rows  # type: ignore[union-attr]
         if self._yield_per is None and not self.context._is_server_side:
             # a buffered result: the rows in one fetch, each Row made as the caller reaches it
             # (no second list of n rows, and the collector is not triggered by n live Rows)
-            return map(make, self._fetchall_raw())
+            return rows(self._fetchall_raw())
         # streamed: one Python call per chunk; per row, only C iterators run
         chunks = iter(functools.partial(self._fetchmany_raw, self._yield_per or 100), [])
-        return itertools.chain.from_iterable(map(functools.partial(map, make), chunks))
+        return itertools.chain.from_iterable(map(rows, chunks))

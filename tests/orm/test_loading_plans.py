@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from sqlweave.core import select
+import sqlweave.orm.identity as identity_mod
+from sqlweave.core import inspect, select
 from sqlweave.orm import (
     DeclarativeBase,
     Mapped,
@@ -73,13 +74,31 @@ def test_plan_follows_a_property_added_later(eng: Any) -> None:
         assert o.__dict__["ab"] == 36 and (o.a, o.b) == (13, 23)
 
 
-def test_dropped_objects_leave_the_identity_map(eng: Any) -> None:
+def test_collected_objects_leave_the_identity_map(eng: Any) -> None:
     with Session(eng) as s:
-        objs = s.scalars(select(PItem)).all()
-        assert len(s.identity_map._dict) == 5
+        objs = s.scalars(select(PItem).order_by(PItem.id)).all()
         kept = objs[0]
         del objs
         gc.collect()
-        # the states of the dropped objects are gone, not left behind dead
-        assert [st.obj() for st in s.identity_map._dict.values()] == [kept]
+        # the public views show live objects only, whether or not dead states were swept yet
+        assert list(s.identity_map.keys()) == [inspect(kept).key] and len(s.identity_map) == 1
+        assert [st.obj() for st in s.identity_map.all_states()] == [kept]
         assert s.get(PItem, kept.id) is kept
+        again = s.scalars(select(PItem).order_by(PItem.id)).all()  # identities of collected objects
+        assert again[0] is kept and [(o.id, o.a) for o in again] == [(i, 10 + i) for i in range(1, 6)]
+        assert all(inspect(o).persistent for o in again)
+        del again
+        gc.collect()
+        s.identity_map._sweep()
+        assert [st.obj() for st in s.identity_map._dict.values()] == [kept]
+
+
+def test_dead_states_are_swept_as_the_map_grows(eng: Any, monkeypatch: Any) -> None:
+    monkeypatch.setattr(identity_mod, "_MIN_SWEEP", 2)
+    with Session(eng) as s:
+        assert len(s.scalars(select(PItem).where(PItem.id <= 2)).all()) == 2  # dropped at once
+        gc.collect()
+        live = s.scalars(select(PItem).where(PItem.id > 3)).all()
+        # the map reached twice its size at the last sweep: the two dead states went
+        assert sorted(k[1] for k in s.identity_map._dict) == [(4,), (5,)]
+        assert [o.id for o in live] == [4, 5]

@@ -439,6 +439,8 @@ def load_instances(session: Any, rows: Sequence[Any], keys: list[str], start: in
     # state, weakref, identity key) and none of them forms a cycle the collector must find, yet
     # the allocation count alone triggers collection passes that rescan everything alive. Pause the
     # collector for the batch (it runs as usual right after).
+    # before the batch, so a sweep looks at earlier states (those a stream has dropped by now)
+    session.identity_map._sweep_if_grown()
     pause_gc = len(rows) > 256 and gc.isenabled()
     if pause_gc:
         gc.disable()
@@ -490,7 +492,7 @@ def _fill(session: Any, rows: Sequence[Any], out: list[Any], mapper: Any, keys: 
                 append(obj)
                 continue
         obj = new(cls)
-        state = InstanceState(obj, mapper)
+        state = InstanceState(obj, mapper, False)  # no gc callback: swept by the map (identity.py)
         state.key = ident
         state.session_id = sid
         state._load_result = ctx

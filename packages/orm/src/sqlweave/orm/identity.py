@@ -5,12 +5,37 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+#: a map smaller than this is never swept (bounds the dead states a streamed load leaves behind)
+_MIN_SWEEP = 1024
+
 
 class IdentityMap:
-    """Maps identity keys to InstanceStates; the states reference their objects weakly."""
+    """Maps identity keys to InstanceStates; the states reference their objects weakly.
+
+    Most states leave the map as their object is garbage collected (the state is the weakref's
+    callback). States made by the bulk loader do not: a Python callback per collected object costs
+    about a third of what loading the object did, so their weakrefs have none and a collected
+    object's state stays in ``_dict``, dead (``obj()`` is None), until a sweep. The loader calls
+    :meth:`_sweep_if_grown` before each batch, which sweeps once the map has doubled since the last
+    sweep: dead states stay fewer than live ones plus ``_MIN_SWEEP``, at an amortised cost of one
+    check per loaded object. Readers of ``_dict`` check ``state.obj()``, and every public view
+    (``keys()``, ``len()``, ``all_states()`` ...) leaves dead states out.
+    """
 
     def __init__(self) -> None:
         self._dict: dict[Any, Any] = {}  # identity key -> InstanceState
+        self._sweep_at = _MIN_SWEEP
+
+    def _sweep_if_grown(self) -> None:
+        if len(self._dict) >= self._sweep_at:
+            self._sweep()
+
+    def _sweep(self) -> None:
+        """Drop the states of collected objects."""
+        d = self._dict
+        for key in [k for k, st in d.items() if st.obj() is None]:
+            del d[key]
+        self._sweep_at = max(2 * len(d), _MIN_SWEEP)
 
     def _gc(self, state: Any) -> None:
         key = state.key
@@ -44,7 +69,8 @@ class IdentityMap:
         return [(k, st.obj()) for k, st in list(self._dict.items()) if st.obj() is not None]
 
     def all_states(self) -> list[Any]:
-        return list(self._dict.values())
+        """The states of the objects present (not those of collected objects)."""
+        return [st for st in self._dict.values() if st.obj() is not None]
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.keys())

@@ -51,10 +51,12 @@ class InstanceState:
     load_path: Any  # loader strategies of the query that loaded it (set only when there are some)
     _orphan_check: Any
 
-    def __init__(self, obj: Any, mapper: Any) -> None:
+    def __init__(self, obj: Any, mapper: Any, gc_callback: bool = True) -> None:
+        # gc_callback is positional: a keyword makes every call build a kwargs dict
         self.class_ = obj.__class__
         self.mapper = mapper
-        self.obj = weakref.ref(obj, self)
+        # without gc_callback (the bulk loader), the identity map sweeps dead states itself
+        self.obj = weakref.ref(obj, self) if gc_callback else weakref.ref(obj)
         self.key: Any = None
         self.session_id: int | None = None
         self.committed_state: dict[str, Any] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Iterable
 from typing import Any
@@ -719,14 +720,13 @@ class Session:
             # Core statement runs on an ordinary client cursor, not a server-side one, so the
             # eager loads of each batch (and lazy loads by the caller) can use the connection
             # while rows remain.
-            def batches() -> Any:
-                while True:
-                    chunk = result._fetchmany_tuples(yield_per)
-                    if not chunk:
-                        return
-                    yield from process_rows(self, cs, chunk, populate, entities=True)
+            def batch(chunk: Any) -> list[Any]:
+                return process_rows(self, cs, chunk, populate, entities=True)
 
-            res = make_result(cs.keys, batches(), False, result.close, single=cs.single_entity)
+            # chunks fetched and turned into objects lazily, chained at C speed
+            chunks = iter(functools.partial(result._fetchmany_tuples, yield_per), [])
+            batches = itertools.chain.from_iterable(map(batch, chunks))
+            res = make_result(cs.keys, batches, False, result.close, single=cs.single_entity)
             res._yield_per = yield_per
             return res
         rows = result._fetchall_tuples()  # plain tuples: the ORM reads positions, not Rows

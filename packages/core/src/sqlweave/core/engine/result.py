@@ -298,6 +298,13 @@ class _ResultCommon:
 
     def __iter__(self) -> Iterator[Any]:
         size = self._real._yield_per or 100
+        if self._post is None and self._unique_seen is None:
+            # nothing to filter: chunks chained at C speed (no generator step per row)
+            chunks = iter(functools.partial(self._real._fetchmany_impl, size), [])
+            return itertools.chain.from_iterable(chunks)
+        return self._iter_filtered(size)
+
+    def _iter_filtered(self, size: int) -> Iterator[Any]:
         while True:
             chunk = self._real._fetchmany_impl(size)
             if not chunk:
@@ -542,11 +549,7 @@ class IteratorResult(Result):
         return rows
 
     def _fetchmany_impl(self, size: int) -> list[Any]:
-        out = []
-        for row in self._iterator:
-            out.append(row)
-            if len(out) >= size:
-                break
+        out = list(itertools.islice(self._iterator, size))
         if not out:
             self._soft_close()
         return out

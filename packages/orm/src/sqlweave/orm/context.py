@@ -606,7 +606,9 @@ class GetPlan:
         state.key = key
         state.session_id = session.hash_key
         d[STATE_ATTR] = state
-        session.identity_map._dict[key] = state
+        imap = session.identity_map
+        imap._dict[key] = state
+        imap._sweep_if_grown()
         if mapper.class_dispatch.load or session.dispatch.loaded_as_persistent:  # events
             from sqlweave.orm.events import fire_loaded
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 import sqlweave.orm.identity as identity_mod
-from sqlweave.core import inspect, select
+from sqlweave.core import String, TypeDecorator, inspect, select
 from sqlweave.orm import (
     DeclarativeBase,
     Mapped,
@@ -29,6 +29,23 @@ class PBase(DeclarativeBase):
     pass
 
 
+class Tagged(TypeDecorator):
+    """A string stored plain and read back prefixed: a column that needs a result processor."""
+
+    impl = String(20)
+    cache_ok = True
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        return None if value is None else f"<{value}>"
+
+
+class PTag(PBase):
+    __tablename__ = "orm_plan_tag"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tag: Mapped[str | None] = mapped_column(Tagged())
+    n: Mapped[int] = mapped_column()
+
+
 class PItem(PBase):
     __tablename__ = "orm_plan_item"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -42,6 +59,7 @@ def eng(engine: Any) -> Iterator[Any]:
     PBase.metadata.create_all(engine)
     with Session(engine) as s:
         s.add_all([PItem(id=i, a=10 + i, b=20 + i) for i in range(1, 6)])
+        s.add_all([PTag(id=i, tag=None if i == 3 else f"t{i}", n=i) for i in range(1, 6)])
         s.commit()
     yield engine
     PBase.metadata.drop_all(engine)
@@ -102,3 +120,27 @@ def test_dead_states_are_swept_as_the_map_grows(eng: Any, monkeypatch: Any) -> N
         # the map reached twice its size at the last sweep: the two dead states went
         assert sorted(k[1] for k in s.identity_map._dict) == [(4,), (5,)]
         assert [o.id for o in live] == [4, 5]
+
+
+_TAGS = [(1, "<t1>", 1), (2, "<t2>", 2), (3, None, 3), (4, "<t4>", 4), (5, "<t5>", 5)]
+
+
+def test_processed_columns_on_every_fetch_path(eng: Any) -> None:
+    t = PTag.__table__
+    stmt = select(t.c.id, t.c.tag, t.c.n).order_by(t.c.id)
+    with eng.connect() as c:
+        assert [tuple(r) for r in c.execute(stmt)] == _TAGS  # buffered iteration
+        assert [tuple(r) for r in c.execute(stmt).all()] == _TAGS
+        r = c.execute(stmt)
+        assert tuple(r.fetchone()) == _TAGS[0] and [tuple(x) for x in r.fetchmany(2)] == _TAGS[1:3]
+        assert [tuple(x) for x in r.fetchall()] == _TAGS[3:]
+        streamed = c.execution_options(yield_per=2).execute(stmt)
+        assert [(row.id, row.tag, row.n) for row in streamed] == _TAGS
+        assert [dict(m) for m in c.execute(stmt).mappings()][2] == {"id": 3, "tag": None, "n": 3}
+    with Session(eng) as s:  # objects from plain tuples, buffered and streamed
+        objs = s.scalars(select(PTag).order_by(PTag.id)).all()
+        assert [(o.id, o.tag, o.n) for o in objs] == _TAGS
+    with Session(eng) as s:
+        got = s.scalars(select(PTag).order_by(PTag.id).execution_options(yield_per=2))
+        assert [(o.id, o.tag, o.n) for o in got] == _TAGS
+        assert s.execute(select(PTag.tag, PTag.n).where(PTag.id == 2)).one() == ("<t2>", 2)

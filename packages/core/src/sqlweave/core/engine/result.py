@@ -1,9 +1,11 @@
 """Results: :class:`Row`, :class:`Result` and its views (scalars, mappings), cursor-backed results.
 
 Per compiled statement, a :class:`ResultMetaData` is built once: a ``Row`` subclass with a
-property per column name, the key map (names and column objects → index) and the result processors.
-Reading rows is then ``Row(raw_tuple)`` — or, where some columns need conversion, one list copy
-with only those positions converted.
+C descriptor per column name, the key map (names and column objects → index) and the result
+processors. Reading rows is then ``Row(raw_tuple)``; where some columns need conversion, a batch is
+converted column by column (one ``map`` per processed column, the others untouched). Iterating a
+cursor result makes each Row as it is reached, over the DBAPI's own batches, with only C iterators
+running per row. The ORM reads plain converted tuples (``_fetchall_tuples``), never Rows.
 """
 
 from __future__ import annotations

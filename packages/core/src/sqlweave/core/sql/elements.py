@@ -69,9 +69,12 @@ class ClauseElement(Visitable, HasCacheKey):
         return f"<{type(self).__name__} at 0x{id(self):x}; {self}>"
 
     def _generate(self) -> Any:
+        """A copy to modify (generative methods). The copy drops ``_memo_key``, the cache key
+        and bound parameters that ``Connection`` memoizes on a statement it executed."""
         new = self.__class__.__new__(self.__class__)
-        new.__dict__ = self.__dict__.copy()
-        new.__dict__.pop("_memo_key", None)
+        d = new.__dict__ = self.__dict__.copy()
+        if "_memo_key" in d:
+            del d["_memo_key"]
         return new
 
     def _execute_on_connection(

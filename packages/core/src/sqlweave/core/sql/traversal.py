@@ -87,6 +87,8 @@ def copy_with(element: Any, child: Any, memo: dict[int, Any]) -> Any:
     changed = False
     new_dict: dict[str, Any] = {}
     for k, v in element.__dict__.items():
+        if k == "_memo_key":
+            continue  # the execution memo of the original (see ClauseElement._generate)
         nv = child(v)
         changed = changed or nv is not v
         new_dict[k] = nv

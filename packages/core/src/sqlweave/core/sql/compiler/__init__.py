@@ -16,6 +16,7 @@ bind processors, and the result-column map with result processors.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -55,6 +56,13 @@ class Compiled:
 
     def __str__(self) -> str:
         return self.string
+
+    @functools.cached_property
+    def _ctx_attrs(self) -> dict[str, Any]:
+        """What every execution context of this compiled statement starts with (computed once,
+        after compilation; ``DefaultExecutionContext.for_compiled`` copies it in one update)."""
+        return {"compiled": self, "isinsert": self.isinsert, "isupdate": self.isupdate,
+                "isdelete": self.isdelete, "isddl": self.isddl, "statement": self.string}
 
 
 class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):

@@ -45,6 +45,8 @@ def expect_column_expression(value: Any, where: str = "a SQL expression") -> Any
 
 def expect_where(value: Any, where: str = "a WHERE criterion") -> Any:
     """A boolean criterion for WHERE / HAVING / ON."""
+    if isinstance(value, _el.ColumnElement):  # the common case first
+        return value.self_group_where()
     if value is True:
         return _el.True_()
     if value is False:

@@ -166,8 +166,8 @@ class ColumnOperators:
     def __getitem__(self, index: Any) -> Any:
         return self.operate(operators.getitem, index)
 
-    def __hash__(self) -> int:
-        return id(self)
+    # identity hashing (``__eq__`` builds SQL), at C speed: columns are hashed in every cache key
+    __hash__ = object.__hash__
 
     def like(self, other: Any, escape: str | None = None) -> Any:
         """``self LIKE other`` (with an optional ESCAPE character)."""
@@ -358,6 +358,34 @@ class ColumnElement(ColumnOperators, ClauseElement):
 
     def operate(self, op: Any, *other: Any, **kw: Any) -> Any:
         return _OPERATE.get(op, _binary_operate)(self, op, *other, **kw)
+
+    # ``col == value`` and the other comparisons are built for every statement: they go straight
+    # to _binary_operate, which is what operate() does for them. A subclass with its own
+    # operate() gets the generic dunders back (see __init_subclass__).
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        return _binary_operate(self, operators.eq, other)
+
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        return _binary_operate(self, operators.ne, other)
+
+    def __lt__(self, other: Any) -> Any:
+        return _binary_operate(self, operators.lt, other)
+
+    def __le__(self, other: Any) -> Any:
+        return _binary_operate(self, operators.le, other)
+
+    def __gt__(self, other: Any) -> Any:
+        return _binary_operate(self, operators.gt, other)
+
+    def __ge__(self, other: Any) -> Any:
+        return _binary_operate(self, operators.ge, other)
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        if "operate" in cls.__dict__:
+            for name in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"):
+                if name not in cls.__dict__:
+                    setattr(cls, name, getattr(ColumnOperators, name))
 
     def reverse_operate(self, op: Any, other: Any, **kw: Any) -> Any:
         left = coercions.expect_value(other, self, op)
@@ -637,9 +665,7 @@ class BindParameter(ColumnElement):
                 type_ = sqltypes.type_affinity_of(value[0])
             else:
                 type_ = sqltypes.type_affinity_of(value)
-        self.type = sqltypes.to_instance(type_)
-        if value is None and not required and not isinstance(self.type, sqltypes.JSON):
-            pass
+        self.type = type_ if isinstance(type_, sqltypes.TypeEngine) else sqltypes.to_instance(type_)
 
     def _gen_cache_key(self, binds: list[Any]) -> Any:
         binds.append(self)
@@ -936,10 +962,10 @@ class BinaryExpression(ColumnElement):
         negate: Any = None,
         modifiers: dict[str, Any] | None = None,
     ) -> None:
-        self.left = left.self_group(against=operator)
-        self.right = right.self_group(against=operator)
+        self.left = left.self_group(operator)
+        self.right = right.self_group(operator)
         self.operator = operator
-        self.type = sqltypes.to_instance(type_)
+        self.type = type_ if isinstance(type_, sqltypes.TypeEngine) else sqltypes.to_instance(type_)
         self.negate = negate
         self.modifiers = modifiers
 

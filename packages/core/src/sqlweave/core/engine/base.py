@@ -45,6 +45,11 @@ def _distill_params(params: Any) -> list[Any]:
     raise exc.ArgumentError(f"parameters must be a dict or a list of dicts, got {type(params).__name__}")
 
 
+#: the events whose listeners the execution path looks for (Connection._has_events)
+_EXECUTION_EVENTS = frozenset(("before_execute", "after_execute", "before_cursor_execute",
+                               "after_cursor_execute", "handle_error"))
+
+
 def _plain_options(opts: dict[str, Any]) -> bool:
     """True when execution options don't change where a compiled statement is cached."""
     return not opts.get("schema_translate_map") and "compiled_cache" not in opts
@@ -55,30 +60,38 @@ class Connection:
 
     dispatch = dispatcher(ConnectionEvents)
 
+    # state every new connection starts with (class attributes: a Connection is made for each
+    # ``engine.begin()`` block, so its constructor sets only what varies)
+    _transaction: RootTransaction | None = None
+    _nested_transaction: NestedTransaction | None = None
+    _invalid = False
+    _closed = False
+    _savepoint_seq = 0
+    _open_results = 0
+    _iso_changed = False
+    #: True while the DBAPI connection is known to be outside a transaction because this
+    #: Connection's last COMMIT/ROLLBACK succeeded and nothing used the DBAPI connection since:
+    #: returning it to the pool then skips the pool's reset rollback (a round trip on MySQL)
+    _reset_done = False
+
     def __init__(self, engine: Engine, connection: Any = None) -> None:
         self.engine = engine
-        self.dialect = engine.dialect
+        self.dialect = dialect = engine.dialect
         self._dbapi = connection if connection is not None else engine._checkout()
-        self._transaction: RootTransaction | None = None
-        self._nested_transaction: NestedTransaction | None = None
-        self._execution_options = engine._execution_options
-        self._plain_opts = _plain_options(self._execution_options)
-        self._invalid = False
-        self._closed = False
-        self._savepoint_seq = 0
-        self._open_results = 0
-        self._iso_changed = False
-        self._ctx_cls = engine.dialect.execution_ctx_cls
-        self.dispatch = type(self).dispatch._join(engine.dispatch)
-        self._has_events = bool(engine.dispatch.before_execute or engine.dispatch.after_execute
-                                or engine.dispatch.before_cursor_execute or engine.dispatch.after_cursor_execute
-                                or engine.dispatch.handle_error)
+        self._execution_options = opts = engine._execution_options
+        self._plain_opts = engine._plain_opts
+        self._ctx_cls = dialect.execution_ctx_cls
+        engine_dispatch = engine.dispatch
+        self.dispatch = type(self).dispatch._join(engine_dispatch)
+        listened = engine_dispatch._nonempty  # the engine's events that have listeners
+        self._has_events = bool(listened) and not _EXECUTION_EVENTS.isdisjoint(listened)
         self._echo = engine._should_log_info
-        if engine.dispatch.engine_connect:
-            engine.dispatch.engine_connect(self)
-        iso = self._execution_options.get("isolation_level")
-        if iso is not None:
-            self._set_isolation(iso)
+        if listened and engine_dispatch.engine_connect:
+            engine_dispatch.engine_connect(self)
+        if opts:
+            iso = opts.get("isolation_level")
+            if iso is not None:
+                self._set_isolation(iso)
 
     # -- properties -------------------------------------------------------------------------------
 
@@ -95,6 +108,7 @@ class Connection:
                 )
             self._dbapi = self.engine._checkout()
             self._invalid = False
+        self._reset_done = False  # whoever asks may run SQL on it
         return self._dbapi
 
     @property
@@ -205,6 +219,7 @@ class Connection:
             self.dialect.do_commit(self.connection.dbapi_connection)
         except Exception as err:
             self._handle_dbapi_exception(err, None, None, None, None, during_commit=True)
+        self._reset_done = True
 
     def _rollback_impl(self) -> None:
         if self.dispatch.rollback:
@@ -217,6 +232,7 @@ class Connection:
             self.dialect.do_rollback(self._dbapi.dbapi_connection)
         except Exception as err:
             self._handle_dbapi_exception(err, None, None, None, None)
+        self._reset_done = True
 
     def _savepoint_impl(self) -> str:
         self._savepoint_seq += 1
@@ -620,12 +636,13 @@ class Connection:
         self._closed = True
         if fairy is not None:
             if self._iso_changed:
+                self._reset_done = False
                 try:
                     self.dialect.reset_isolation_level(fairy.dbapi_connection)
                     fairy.record_info.pop("sqlweave_iso_changed", None)
                 except Exception as err:
                     fairy.invalidate(err)
-            fairy.close()
+            fairy._close(self._reset_done)
 
     def detach(self) -> None:
         self.connection.detach()
@@ -849,6 +866,7 @@ class Engine(Identified):
         self.hide_parameters = hide_parameters
         instance_logger(self, echoflag=echo)
         self._execution_options: dict[str, Any] = dict(execution_options or {})
+        self._plain_opts = _plain_options(self._execution_options)
         self._cache_size = query_cache_size
         self._compiled_cache: dict[Any, Any] | None = {} if query_cache_size > 0 else None
         self._cache_lock = threading.Lock()
@@ -936,6 +954,7 @@ class Engine(Identified):
         new = self.__class__.__new__(self.__class__)
         new.__dict__.update(self.__dict__)
         new._execution_options = {**self._execution_options, **opts}
+        new._plain_opts = _plain_options(new._execution_options)
         new.dispatch = type(self).dispatch._join(self.dispatch)
         return new
 

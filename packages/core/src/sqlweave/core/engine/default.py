@@ -460,8 +460,7 @@ class DefaultExecutionContext:
 
     def _setup_insert_pk(self, cursor: Any) -> None:
         compiled = self.compiled
-        table = compiled.statement.table
-        pk_cols = list(table.primary_key.columns) if hasattr(table, "primary_key") else []
+        pk_cols = _insert_pk_cols(compiled)
         if not pk_cols:
             self.inserted_primary_key_rows = [()]
             return
@@ -499,7 +498,7 @@ class DefaultExecutionContext:
     def _build_pk_rows(self) -> list[Any]:
         compiled = self.compiled
         table = compiled.statement.table
-        pk_cols = list(table.primary_key.columns)
+        pk_cols = _insert_pk_cols(compiled)
         autoinc = getattr(table, "_autoincrement_column", None)
         returned = self._pk_returned
         rows = []
@@ -569,6 +568,17 @@ class DefaultExecutionContext:
 
     def _description_processors(self, description: Any) -> list[Any] | None:
         return None
+
+
+def _insert_pk_cols(compiled: Any) -> list[Any]:
+    """The primary-key columns of a compiled INSERT's table (kept on the compiled form: read
+    after every execution of it)."""
+    cols: list[Any] | None = compiled.__dict__.get("_insert_pk_cols")
+    if cols is None:
+        table = compiled.statement.table
+        cols = list(table.primary_key.columns) if hasattr(table, "primary_key") else []
+        compiled.__dict__["_insert_pk_cols"] = cols
+    return cols
 
 
 DefaultDialect.execution_ctx_cls = DefaultExecutionContext

@@ -77,10 +77,12 @@ class ClauseElement(Visitable, HasCacheKey):
             del d["_memo_key"]
         return new
 
+    is_executable = False
+
     def _execute_on_connection(
         self, connection: Any, distilled_params: Any, execution_options: Any
     ) -> Any:
-        if not getattr(self, "is_executable", False):
+        if not self.is_executable:
             raise exc.ObjectNotExecutableError(self)
         return connection._execute_clauseelement(self, distilled_params, execution_options)
 
@@ -455,6 +457,10 @@ class ColumnElement(ColumnOperators, ClauseElement):
 
 def _binary_operate(left: ColumnElement, op: Any, other: Any = None, **kw: Any) -> Any:
     right = coercions.expect_value(other, left, op)
+    if op in _PLAIN_COMPARISONS and right.__class__ not in _NULL_OR_BOOL:
+        # col <op> value, the most common expression of all
+        return BinaryExpression(left, right, op, sqltypes.BOOLEANTYPE, operators.NEGATIONS.get(op),
+                                kw or None)
     if isinstance(op, operators.custom_op):
         rtype = (
             sqltypes.BOOLEANTYPE
@@ -478,6 +484,10 @@ def _binary_operate(left: ColumnElement, op: Any, other: Any = None, **kw: Any) 
             modifiers=kw or None,
         )
     return BinaryExpression(left, right, op, type_=left.type._result_type_for(op, right.type))
+
+
+_PLAIN_COMPARISONS = frozenset((operators.eq, operators.ne, operators.lt, operators.le, operators.gt,
+                                operators.ge))
 
 
 def _like_operate(left: ColumnElement, op: Any, other: Any, escape: str | None = None) -> Any:
@@ -640,6 +650,9 @@ class BindParameter(ColumnElement):
     """
 
     __visit_name__ = "bindparam"
+    callable: Any = None
+    expanding = False
+    literal_execute = False
 
     def __init__(
         self,
@@ -655,11 +668,15 @@ class BindParameter(ColumnElement):
     ) -> None:
         self.key = key or "param"
         self.value = value
-        self.callable = callable_
         self.unique = unique or key is None
         self.required = (value is None and callable_ is None) if required is None else required
-        self.expanding = expanding
-        self.literal_execute = literal_execute
+        # the usual values of these are class attributes (a BindParameter is made per value)
+        if callable_ is not None:
+            self.callable = callable_
+        if expanding:
+            self.expanding = expanding
+        if literal_execute:
+            self.literal_execute = literal_execute
         if type_ is None:
             if expanding and value:
                 type_ = sqltypes.type_affinity_of(value[0])
@@ -769,6 +786,10 @@ def false() -> False_:
 
 
 _bind_re = re.compile(r"(?<![:\w\x5c]):(\w+)(?!:)", re.UNICODE)
+
+
+#: right-hand sides that turn ``=``/``!=`` into ``IS``/``IS NOT`` (see _binary_operate)
+_NULL_OR_BOOL = frozenset((Null, True_, False_))
 
 
 class TextClause(ClauseElement):

@@ -694,8 +694,10 @@ class Select(_OrderLimitMixin, SelectBase):
     def where(self, *whereclause: Any) -> Select:
         """Add WHERE criteria, joined by AND."""
         new = self._generate()
-        expect = coercions.expect_where
-        new._where = self._where + tuple([expect(w) for w in whereclause])
+        if len(whereclause) == 1:
+            new._where = self._where + (coercions.expect_where(whereclause[0]),)
+        else:
+            new._where = self._where + tuple([coercions.expect_where(w) for w in whereclause])
         return new
 
     filter = where

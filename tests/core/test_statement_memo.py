@@ -133,3 +133,19 @@ def test_dml_memo_and_column_keys(eng: Any) -> None:
         rows = c.execute(select(t.c.id, t.c.name, t.c.grp).order_by(t.c.id)).all()
         assert [tuple(r) for r in rows] == [(1, "x", 5), (2, "b", 7), (3, "c", 5)]
         c.rollback()
+
+
+def test_named_binds_from_parameter_sets_or_the_statement(eng: Any) -> None:
+    """executemany reads named bindparam() values straight from each parameter set; a set that
+    lacks one gets the statement's own value, or the 'value required' error."""
+    from sqlweave.core import exc
+
+    stmt = update(t).where(t.c.id == bindparam("b_id")).values(grp=bindparam("g", 7))
+    with eng.connect() as c:
+        assert c.execute(stmt, [{"b_id": 1, "g": 5}, {"b_id": 2, "g": 6}]).rowcount == 2
+        assert c.execute(stmt, [{"b_id": 3}, {"b_id": 1}]).rowcount == 2  # g from the statement
+        rows = c.execute(select(t.c.id, t.c.grp).order_by(t.c.id)).all()
+        assert [tuple(r) for r in rows] == [(1, 7), (2, 6), (3, 7)]
+        with pytest.raises(exc.StatementError, match="b_id"):
+            c.execute(stmt, [{"g": 1}, {"g": 2}])
+        c.rollback()

@@ -149,3 +149,18 @@ def test_named_binds_from_parameter_sets_or_the_statement(eng: Any) -> None:
         with pytest.raises(exc.StatementError, match="b_id"):
             c.execute(stmt, [{"g": 1}, {"g": 2}])
         c.rollback()
+
+
+def test_params_apply_inside_nested_statements(eng: Any) -> None:
+    """params() on an outer statement reaches the named binds of a subquery in it, and a
+    subquery's own params() values travel with it into the outer statement."""
+    from sqlweave.core import func
+
+    inner = select(func.max(t.c.id)).where(t.c.grp == bindparam("g"))
+    outer = select(t.c.name).where(t.c.id == inner.scalar_subquery())
+    with eng.connect() as c:
+        assert c.execute(outer.params(g=1)).scalar() == "b"
+        assert c.execute(outer.params(g=2)).scalar() == "c"
+        embedded = select(t.c.name).where(t.c.id == inner.params(g=2).scalar_subquery())
+        assert c.execute(embedded).scalar() == "c"
+        assert c.execute(embedded.params(g=1)).scalar() == "b"  # the outer values win

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlweave.core import exc
 from sqlweave.core import types as sqltypes
-from sqlweave.core.sql import coercions, operators
+from sqlweave.core.sql import coercions, operators, traversal
 from sqlweave.core.sql.elements import (
     BindParameter,
     ClauseElement,
@@ -473,8 +473,6 @@ class SelectBase(Selectable):
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
-        from sqlweave.core.sql import traversal
-
         traversal.install(cls)  # params() values apply where the statement's binds are collected
 
     is_executable = True
@@ -657,16 +655,28 @@ class Select(_OrderLimitMixin, SelectBase):
 
     # -- cache key ---------------------------------------------------------------------------
 
+    @traversal.applies_bind_overrides
     def _gen_cache_key(self, binds: list[Any]) -> Any:
         # Most statements set only their columns and WHERE: every other part is read (and
         # keyed) only when the statement's __dict__ holds it, i.e. a generative method set it.
         # The key's shape fixes the traversal order, so equal keys collect binds alike.
-        cols = tuple([c._gen_cache_key(binds) for c in self._raw_columns])
-        where = tuple([w._gen_cache_key(binds) for w in self._where])
+        # (Single-element column lists and WHERE tuples, the usual case, skip the comprehension.)
         d = self.__dict__
+        start = len(binds)
+        raw = self._raw_columns
+        cols = (raw[0]._gen_cache_key(binds),) if len(raw) == 1 else \
+            tuple([c._gen_cache_key(binds) for c in raw])
+        crit = self._where
+        where = (crit[0]._gen_cache_key(binds),) if len(crit) == 1 else \
+            tuple([w._gen_cache_key(binds) for w in crit])
         if _SELECT_OPTIONAL_PARTS.isdisjoint(d):
-            return ("select", cols, where)
-        return ("select", cols, where, self._optional_parts_key(d, binds))
+            key: tuple[Any, ...] = ("select", cols, where)
+        else:
+            key = ("select", cols, where, self._optional_parts_key(d, binds))
+        overrides = d.get("_bind_overrides")
+        if overrides is not None:  # values given with params()
+            traversal.override_binds(binds, start, overrides)
+        return key
 
     def _optional_parts_key(self, d: dict[str, Any], binds: list[Any]) -> tuple[Any, ...]:
         return (
@@ -1196,8 +1206,6 @@ def outerjoin(left: Any, right: Any, onclause: Any = None, full: bool = False) -
 
 
 def _install_text_overrides() -> None:
-    from sqlweave.core.sql import traversal
-
     traversal.install(TextClause)  # text().params(x=...) like statements
 
 

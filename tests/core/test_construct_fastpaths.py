@@ -78,3 +78,12 @@ def test_select_cache_key_short_and_long_forms() -> None:
     limited: list[Any] = []
     plain.limit(7)._gen_cache_key(limited)
     assert [b.value for b in limited] == [1, 7]
+
+
+def test_collection_copies_and_pickles() -> None:
+    import copy
+    import pickle
+
+    cc = ColumnCollection([column("a"), column("b")])
+    for other in (copy.copy(cc), pickle.loads(pickle.dumps(cc))):
+        assert other.keys() == ["a", "b"] and other.a.name == "a" and other["b"].name == "b"

@@ -62,6 +62,9 @@ class ColumnCollection:
             del d[k]
 
     def __getattr__(self, key: str) -> Any:
+        if key in ("_index", "_cols") or key.startswith("__"):
+            # not set yet (copy/pickle make the object without __init__): no column lookup
+            raise AttributeError(key)
         try:
             return self._index[key]
         except KeyError:

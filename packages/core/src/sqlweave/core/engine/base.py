@@ -298,7 +298,13 @@ class Connection:
         self._run(ctx, statement, None, False, None).close()
 
     def _prepare(self) -> Any:
+        """The DBAPI connection to run a statement on: autobegins, and refuses while the
+        transaction is inactive or failed."""
         tx = self._transaction
+        fairy = self._dbapi
+        if tx is not None and fairy is not None and tx.is_active and tx._failed is None \
+                and self._nested_transaction is None:
+            return fairy.dbapi_connection  # the common case: a healthy transaction is open
         if tx is None:
             self._autobegin()
         elif not tx.is_active:
@@ -346,13 +352,7 @@ class Connection:
                     pass
         if compiled is None:
             compiled = self._compile(elem, key, column_keys, for_executemany, opts)
-        tx = self._transaction
-        fairy = self._dbapi
-        if tx is not None and fairy is not None and tx.is_active and tx._failed is None \
-                and self._nested_transaction is None:
-            dbapi_conn = fairy.dbapi_connection
-        else:
-            dbapi_conn = self._prepare()
+        dbapi_conn = self._prepare()
         try:
             ctx = self._ctx_cls.for_compiled(self.dialect, self, dbapi_conn, opts, compiled, distilled, extracted)
         except exc.StatementError as err:

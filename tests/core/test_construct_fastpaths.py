@@ -87,3 +87,16 @@ def test_collection_copies_and_pickles() -> None:
     cc = ColumnCollection([column("a"), column("b")])
     for other in (copy.copy(cc), pickle.loads(pickle.dumps(cc))):
         assert other.keys() == ["a", "b"] and other.a.name == "a" and other["b"].name == "b"
+
+
+def test_operands_that_group_are_still_grouped() -> None:
+    a, b = column("a", Integer), column("b", Integer)
+    assert str((a + b) * 3) == "(a + b) * :param_1"
+    assert str(a * (b - 1)) == "a * (b - :b_1)"
+    assert str((a == 1) == (b == 2)) == "(a = :a_1) = (b = :b_1)"
+
+    class Wrapped(ColumnClause):
+        def self_group(self, against: Any = None) -> Any:
+            return column("(" + self.name + ")", Integer, is_literal=True)
+
+    assert str(Wrapped("w", Integer) == 5).startswith("(w) = ")

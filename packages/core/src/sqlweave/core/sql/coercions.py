@@ -73,7 +73,7 @@ def expect_group_by(value: Any) -> Any:
 
 def expect_columns_clause(value: Any) -> Any:
     """A column, table (all its columns), ORM entity or expression for a SELECT list."""
-    if isinstance(value, _el.ColumnElement):
+    if isinstance(value, (_el.ColumnElement, _sel.FromClause)):
         return value
     ce = getattr(value, "__clause_element__", None)
     if ce is not None and not isinstance(value, _el.ClauseElement):

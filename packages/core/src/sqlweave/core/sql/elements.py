@@ -41,6 +41,15 @@ class ClauseElement(Visitable, HasCacheKey):
         """This element, wrapped in parentheses if it needs them inside ``against``."""
         return self
 
+    #: True while the class keeps the self_group() above (it never groups): expressions then
+    #: take the operand as it is, without the call (columns and bound values, mostly)
+    _self_group_noop = True
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        if "self_group" in cls.__dict__:
+            cls._self_group_noop = False
+
     def self_group_where(self) -> ClauseElement:
         return self
 
@@ -403,9 +412,6 @@ class ColumnElement(ColumnOperators, ClauseElement):
 
     def cast(self, type_: Any) -> Cast:
         return Cast(self, type_)
-
-    def self_group(self, against: Any = None) -> ClauseElement:
-        return self
 
     def _anon_label(self, seed: str | None) -> str:
         return f"anon_{seed}" if seed else "anon"
@@ -983,8 +989,8 @@ class BinaryExpression(ColumnElement):
         negate: Any = None,
         modifiers: dict[str, Any] | None = None,
     ) -> None:
-        self.left = left.self_group(operator)
-        self.right = right.self_group(operator)
+        self.left = left if getattr(left, "_self_group_noop", False) else left.self_group(operator)
+        self.right = right if getattr(right, "_self_group_noop", False) else right.self_group(operator)
         self.operator = operator
         self.type = type_ if isinstance(type_, sqltypes.TypeEngine) else sqltypes.to_instance(type_)
         self.negate = negate

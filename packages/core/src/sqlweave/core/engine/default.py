@@ -334,16 +334,19 @@ class DefaultExecutionContext:
     @classmethod
     def for_compiled(cls, dialect: Any, connection: Any, dbapi_connection: Any, execution_options: dict[str, Any],
                      compiled: Any, params_list: list[dict[str, Any]], extracted: list[Any]) -> DefaultExecutionContext:
-        # __init__ inlined (this runs for every statement); the statement kind flags come from
-        # one dict the compiled form prepared (isinsert, isupdate, isdelete, isddl, statement)
-        self = cls.__new__(cls)
-        d = self.__dict__
-        d.update(compiled._ctx_attrs)
-        self.dialect = dialect
-        self.root_connection = connection
-        self._dbapi_connection = dbapi_connection
-        self.execution_options = execution_options
-        self.cursor = None
+        # __init__ inlined (this runs for every statement) unless a subclass has its own; the
+        # statement kind flags come from one dict the compiled form prepared (isinsert,
+        # isupdate, isdelete, isddl, statement)
+        if cls.__init__ is DefaultExecutionContext.__init__:
+            self = cls.__new__(cls)
+            self.dialect = dialect
+            self.root_connection = connection
+            self._dbapi_connection = dbapi_connection
+            self.execution_options = execution_options
+            self.cursor = None
+        else:
+            self = cls(dialect, connection, dbapi_connection, execution_options)
+        self.__dict__.update(compiled._ctx_attrs)
         if len(params_list) > 1:
             self.executemany = True
         if compiled.isddl:

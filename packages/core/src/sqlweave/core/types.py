@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import enum
+import functools
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -63,7 +64,7 @@ class TypeEngine:
     def adapt(self, cls: type[TypeEngine], **kw: Any) -> TypeEngine:
         """Copy this type's constructor arguments into a new instance of ``cls``."""
         obj = cls.__new__(cls)
-        state = {k: v for k, v in self.__dict__.items() if k != "_impl_cache"}
+        state = {k: v for k, v in self.__dict__.items() if k not in _NOT_COPIED}
         state.update(kw)
         obj.__dict__.update(state)
         return obj
@@ -115,19 +116,18 @@ class TypeEngine:
         """The type of ``self <op> other``; comparisons are Boolean, arithmetic keeps the type."""
         return self
 
-    @property
+    @functools.cached_property
     def _static_cache_key(self) -> Any:
-        key = self.__dict__.get("_ck")
-        if key is None:
-            items = tuple(
-                sorted(
-                    (k, _hashable(v))
-                    for k, v in self.__dict__.items()
-                    if not k.startswith("_")
-                )
+        # computed once and then a plain instance attribute: read for every bound parameter
+        # of every statement's cache key
+        items = tuple(
+            sorted(
+                (k, _hashable(v))
+                for k, v in self.__dict__.items()
+                if not k.startswith("_")
             )
-            key = self.__dict__["_ck"] = (type(self), items)
-        return key
+        )
+        return (type(self), items)
 
     def compile(self, dialect: Any = None) -> str:
         """Render the type's DDL name for ``dialect`` (the generic one if None)."""
@@ -148,6 +148,10 @@ class TypeEngine:
 
     def __str__(self) -> str:
         return self.compile()
+
+
+#: per-instance memos that adapt() must not carry over to the new type (they name this one)
+_NOT_COPIED = frozenset(("_impl_cache", "_static_cache_key"))
 
 
 def _hashable(value: Any) -> Any:

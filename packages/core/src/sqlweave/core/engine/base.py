@@ -45,34 +45,53 @@ def _distill_params(params: Any) -> list[Any]:
     raise exc.ArgumentError(f"parameters must be a dict or a list of dicts, got {type(params).__name__}")
 
 
+#: the events whose listeners the execution path looks for (Connection._has_events)
+_EXECUTION_EVENTS = frozenset(("before_execute", "after_execute", "before_cursor_execute",
+                               "after_cursor_execute", "handle_error"))
+
+
+def _plain_options(opts: dict[str, Any]) -> bool:
+    """True when execution options don't change where a compiled statement is cached."""
+    return not opts.get("schema_translate_map") and "compiled_cache" not in opts
+
+
 class Connection:
     """A DBAPI connection checked out of the engine's pool, with SQLAlchemy 2.0 semantics."""
 
     dispatch = dispatcher(ConnectionEvents)
 
+    # state every new connection starts with (class attributes: a Connection is made for each
+    # ``engine.begin()`` block, so its constructor sets only what varies)
+    _transaction: RootTransaction | None = None
+    _nested_transaction: NestedTransaction | None = None
+    _invalid = False
+    _closed = False
+    _savepoint_seq = 0
+    _open_results = 0
+    _iso_changed = False
+    #: True while the DBAPI connection is known to be outside a transaction because this
+    #: Connection's last COMMIT/ROLLBACK succeeded and nothing used the DBAPI connection since:
+    #: returning it to the pool then skips the pool's reset rollback (a round trip on MySQL)
+    _reset_done = False
+
     def __init__(self, engine: Engine, connection: Any = None) -> None:
         self.engine = engine
-        self.dialect = engine.dialect
+        self.dialect = dialect = engine.dialect
         self._dbapi = connection if connection is not None else engine._checkout()
-        self._transaction: RootTransaction | None = None
-        self._nested_transaction: NestedTransaction | None = None
-        self._execution_options = engine._execution_options
-        self._invalid = False
-        self._closed = False
-        self._savepoint_seq = 0
-        self._open_results = 0
-        self._iso_changed = False
-        self._ctx_cls = engine.dialect.execution_ctx_cls
-        self.dispatch = type(self).dispatch._join(engine.dispatch)
-        self._has_events = bool(engine.dispatch.before_execute or engine.dispatch.after_execute
-                                or engine.dispatch.before_cursor_execute or engine.dispatch.after_cursor_execute
-                                or engine.dispatch.handle_error)
+        self._execution_options = opts = engine._execution_options
+        self._plain_opts = engine._plain_opts
+        self._ctx_cls = dialect.execution_ctx_cls
+        engine_dispatch = engine.dispatch
+        self.dispatch = type(self).dispatch._join(engine_dispatch)
+        listened = engine_dispatch._nonempty  # the engine's events that have listeners
+        self._has_events = bool(listened) and not _EXECUTION_EVENTS.isdisjoint(listened)
         self._echo = engine._should_log_info
-        if engine.dispatch.engine_connect:
-            engine.dispatch.engine_connect(self)
-        iso = self._execution_options.get("isolation_level")
-        if iso is not None:
-            self._set_isolation(iso)
+        if listened and engine_dispatch.engine_connect:
+            engine_dispatch.engine_connect(self)
+        if opts:
+            iso = opts.get("isolation_level")
+            if iso is not None:
+                self._set_isolation(iso)
 
     # -- properties -------------------------------------------------------------------------------
 
@@ -89,6 +108,7 @@ class Connection:
                 )
             self._dbapi = self.engine._checkout()
             self._invalid = False
+        self._reset_done = False  # whoever asks may run SQL on it
         return self._dbapi
 
     @property
@@ -118,6 +138,7 @@ class Connection:
         if self.dispatch.set_connection_execution_options:
             self.dispatch.set_connection_execution_options(self, opts)
         self._execution_options = {**self._execution_options, **opts}
+        self._plain_opts = _plain_options(self._execution_options)
         if "isolation_level" in opts:
             if self._transaction is not None and self._transaction.is_active:
                 raise exc.InvalidRequestError(
@@ -198,6 +219,7 @@ class Connection:
             self.dialect.do_commit(self.connection.dbapi_connection)
         except Exception as err:
             self._handle_dbapi_exception(err, None, None, None, None, during_commit=True)
+        self._reset_done = True
 
     def _rollback_impl(self) -> None:
         if self.dispatch.rollback:
@@ -210,6 +232,7 @@ class Connection:
             self.dialect.do_rollback(self._dbapi.dbapi_connection)
         except Exception as err:
             self._handle_dbapi_exception(err, None, None, None, None)
+        self._reset_done = True
 
     def _savepoint_impl(self) -> str:
         self._savepoint_seq += 1
@@ -239,10 +262,14 @@ class Connection:
         """
         meth = getattr(statement, "_execute_on_connection", None)
         if meth is None:
-            if isinstance(statement, str):
-                raise exc.ObjectNotExecutableError(statement)
             raise exc.ObjectNotExecutableError(statement)
-        return meth(self, _distill_params(parameters), execution_options or _EMPTY)
+        if parameters is None:
+            distilled: list[Any] = []
+        elif type(parameters) is dict:
+            distilled = [parameters]
+        else:
+            distilled = _distill_params(parameters)
+        return meth(self, distilled, execution_options or _EMPTY)
 
     def scalar(self, statement: Any, parameters: Any = None, *, execution_options: Any = None) -> Any:
         """Execute and return the first column of the first row."""
@@ -271,7 +298,13 @@ class Connection:
         self._run(ctx, statement, None, False, None).close()
 
     def _prepare(self) -> Any:
+        """The DBAPI connection to run a statement on: autobegins, and refuses while the
+        transaction is inactive or failed."""
         tx = self._transaction
+        fairy = self._dbapi
+        if tx is not None and fairy is not None and tx.is_active and tx._failed is None \
+                and self._nested_transaction is None:
+            return fairy.dbapi_connection  # the common case: a healthy transaction is open
         if tx is None:
             self._autobegin()
         elif not tx.is_active:
@@ -292,44 +325,36 @@ class Connection:
         return self.connection.dbapi_connection
 
     def _execute_clauseelement(self, elem: Any, distilled: list[Any], execution_options: Any) -> Any:
-        opts = {**self._execution_options, **elem._execution_options, **execution_options} \
-            if (execution_options or elem._execution_options) else self._execution_options
-        if self._has_events and self.dispatch.before_execute:
+        elem_opts = elem._execution_options
+        opts = {**self._execution_options, **elem_opts, **execution_options} \
+            if (execution_options or elem_opts) else self._execution_options
+        has_events = self._has_events
+        if has_events and self.dispatch.before_execute:
             for fn in self.dispatch.before_execute:
                 elem, distilled, _ = fn(self, elem, distilled, {}, opts)
-        dialect = self.dialect
-        extracted: list[Any] = []
-        key = elem._gen_cache_key(extracted)
+        # the key and bound parameters of a statement object are computed once (statements are
+        # immutable; generative methods make a new object without the memo)
+        memo = elem.__dict__.get("_memo_key")
+        if memo is None:
+            extracted: list[Any] = []
+            memo = elem.__dict__["_memo_key"] = (elem._gen_cache_key(extracted), extracted)
+        key, extracted = memo
         column_keys = tuple(distilled[0]) if distilled and elem.is_dml else None
         for_executemany = len(distilled) > 1
-        stm = opts.get("schema_translate_map") if opts else None
-        if stm:
-            key = (key, tuple(sorted(stm.items(), key=repr))) if key is not None else None
-        cache = opts.get("compiled_cache", self.engine._compiled_cache) if "compiled_cache" in opts else self.engine._compiled_cache
         compiled: Any = None
-        if key is not None and cache is not None and dialect.supports_statement_cache:
-            ck: Any = (key, column_keys, for_executemany)
-            try:
-                compiled = cache.get(ck)
-            except TypeError:
-                ck = None
-            if compiled is None:
-                compiled = dialect.statement_compiler(dialect, elem, column_keys=column_keys,
-                                                      for_executemany=for_executemany,
-                                                      schema_translate_map=stm)
-                compiled._created_at = time.monotonic()
-                if ck is not None:
-                    cache[ck] = compiled
-                    if len(cache) > self.engine._cache_size:
-                        self.engine._prune_cache()
-        else:
-            compiled = dialect.statement_compiler(dialect, elem, column_keys=column_keys,
-                                                  for_executemany=for_executemany,
-                                                  schema_translate_map=stm)
-            compiled._created_at = None
+        if key is not None and opts is self._execution_options and self._plain_opts:
+            # the common case (no schema_translate_map, no compiled_cache option): one dict lookup
+            cache = self.engine._compiled_cache
+            if cache is not None and self.dialect.supports_statement_cache:
+                try:
+                    compiled = cache.get((key, column_keys, for_executemany))
+                except TypeError:  # an unhashable value in the key: _compile() handles it
+                    pass
+        if compiled is None:
+            compiled = self._compile(elem, key, column_keys, for_executemany, opts)
         dbapi_conn = self._prepare()
         try:
-            ctx = self._ctx_cls.for_compiled(dialect, self, dbapi_conn, opts, compiled, distilled, extracted)
+            ctx = self._ctx_cls.for_compiled(self.dialect, self, dbapi_conn, opts, compiled, distilled, extracted)
         except exc.StatementError as err:
             if err.statement is None:
                 err.statement = compiled.string
@@ -337,13 +362,48 @@ class Connection:
         except Exception as err:
             raise exc.StatementError(f"({type(err).__name__}) {err}", compiled.string, None, err) from err
         params = ctx.parameters
-        if ctx.executemany and compiled.insertmanyvalues is not None:
-            result = self._run_insertmanyvalues(ctx, compiled, params)
+        if ctx.executemany:
+            if compiled.insertmanyvalues is not None:
+                result = self._run_insertmanyvalues(ctx, compiled, params)
+            else:
+                result = self._run(ctx, ctx.statement, params, True, compiled)
         else:
-            result = self._run(ctx, ctx.statement, params if ctx.executemany else params[0], ctx.executemany, compiled)
-        if self._has_events and self.dispatch.after_execute:
+            result = self._run(ctx, ctx.statement, params[0], False, compiled)
+        if has_events and self.dispatch.after_execute:
             self.dispatch.after_execute(self, elem, distilled, {}, opts, result)
         return result
+
+    def _compile(self, elem: Any, key: Any, column_keys: Any, for_executemany: bool, opts: Any) -> Any:
+        """The compiled form of ``elem`` for these options: from the compiled cache (the engine's,
+        or the ``compiled_cache`` execution option) when the statement has a key, else new."""
+        dialect = self.dialect
+        stm = opts.get("schema_translate_map") if opts else None
+        if stm:
+            key = (key, tuple(sorted(stm.items(), key=repr))) if key is not None else None
+        cache = opts.get("compiled_cache", self.engine._compiled_cache) if "compiled_cache" in opts \
+            else self.engine._compiled_cache
+        if key is None or cache is None or not dialect.supports_statement_cache:
+            compiled = dialect.statement_compiler(dialect, elem, column_keys=column_keys,
+                                                  for_executemany=for_executemany,
+                                                  schema_translate_map=stm)
+            compiled._created_at = None
+            return compiled
+        ck: Any = (key, column_keys, for_executemany)
+        try:
+            compiled = cache.get(ck)
+        except TypeError:  # an unhashable value in the key: compile, don't cache
+            ck = None
+            compiled = None
+        if compiled is None:
+            compiled = dialect.statement_compiler(dialect, elem, column_keys=column_keys,
+                                                  for_executemany=for_executemany,
+                                                  schema_translate_map=stm)
+            compiled._created_at = time.monotonic()
+            if ck is not None:
+                cache[ck] = compiled
+                if len(cache) > self.engine._cache_size:
+                    self.engine._prune_cache()
+        return compiled
 
     def _execute_ddl(self, ddl: Any, distilled: list[Any], execution_options: Any) -> Any:
         opts = {**self._execution_options, **execution_options} if execution_options else self._execution_options
@@ -576,12 +636,13 @@ class Connection:
         self._closed = True
         if fairy is not None:
             if self._iso_changed:
+                self._reset_done = False
                 try:
                     self.dialect.reset_isolation_level(fairy.dbapi_connection)
                     fairy.record_info.pop("sqlweave_iso_changed", None)
                 except Exception as err:
                     fairy.invalidate(err)
-            fairy.close()
+            fairy._close(self._reset_done)
 
     def detach(self) -> None:
         self.connection.detach()
@@ -805,6 +866,7 @@ class Engine(Identified):
         self.hide_parameters = hide_parameters
         instance_logger(self, echoflag=echo)
         self._execution_options: dict[str, Any] = dict(execution_options or {})
+        self._plain_opts = _plain_options(self._execution_options)
         self._cache_size = query_cache_size
         self._compiled_cache: dict[Any, Any] | None = {} if query_cache_size > 0 else None
         self._cache_lock = threading.Lock()
@@ -892,6 +954,7 @@ class Engine(Identified):
         new = self.__class__.__new__(self.__class__)
         new.__dict__.update(self.__dict__)
         new._execution_options = {**self._execution_options, **opts}
+        new._plain_opts = _plain_options(new._execution_options)
         new.dispatch = type(self).dispatch._join(self.dispatch)
         return new
 

@@ -334,33 +334,44 @@ class DefaultExecutionContext:
     @classmethod
     def for_compiled(cls, dialect: Any, connection: Any, dbapi_connection: Any, execution_options: dict[str, Any],
                      compiled: Any, params_list: list[dict[str, Any]], extracted: list[Any]) -> DefaultExecutionContext:
-        self = cls(dialect, connection, dbapi_connection, execution_options)
-        self.compiled = compiled
-        self.isinsert = compiled.isinsert
-        self.isupdate = compiled.isupdate
-        self.isdelete = compiled.isdelete
-        self.isddl = compiled.isddl
-        self.statement = compiled.string
-        self.executemany = len(params_list) > 1
+        # __init__ inlined (this runs for every statement) unless a subclass has its own; the
+        # statement kind flags come from one dict the compiled form prepared (isinsert,
+        # isupdate, isdelete, isddl, statement)
+        if cls.__init__ is DefaultExecutionContext.__init__:
+            self = cls.__new__(cls)
+            self.dialect = dialect
+            self.root_connection = connection
+            self._dbapi_connection = dbapi_connection
+            self.execution_options = execution_options
+            self.cursor = None
+        else:
+            self = cls(dialect, connection, dbapi_connection, execution_options)
+        self.__dict__.update(compiled._ctx_attrs)
+        if len(params_list) > 1:
+            self.executemany = True
         if compiled.isddl:
             self.parameters = None
             return self
-        fast = compiled._fast_positions
         self._extracted = extracted
-        getter = compiled._fast_many_getter
-        if getter is not None and params_list:
-            try:
-                self.parameters = list(map(getter, params_list))
-            except (KeyError, TypeError):
-                pass  # a missing key: the general path below raises the proper error
-            else:
-                self._params_list = params_list
+        if params_list:
+            getter = compiled._fast_many_getter
+            if getter is not None:
+                try:
+                    self.parameters = list(map(getter, params_list))
+                except (KeyError, TypeError):
+                    pass  # a missing key: the general path below raises the proper error
+                else:
+                    self._params_list = params_list
+                    return self
+        else:
+            fast = compiled._fast_positions
+            if fast is not None:
+                values = []
+                for pos in fast:
+                    b = extracted[pos]
+                    values.append(b.value if b.callable is None else b.callable())
+                self.parameters = [tuple(values)]
                 return self
-        if fast is not None and not params_list:
-            self.parameters = [tuple([
-                b.value if b.callable is None else b.callable() for b in map(extracted.__getitem__, fast)
-            ])]
-            return self
         construct = compiled.construct_params
         params = [construct(extracted, p) for p in params_list] if params_list else [construct(extracted, None)]
         if compiled.insert_prefetch or compiled.update_prefetch:
@@ -452,8 +463,7 @@ class DefaultExecutionContext:
 
     def _setup_insert_pk(self, cursor: Any) -> None:
         compiled = self.compiled
-        table = compiled.statement.table
-        pk_cols = list(table.primary_key.columns) if hasattr(table, "primary_key") else []
+        pk_cols = _insert_pk_cols(compiled)
         if not pk_cols:
             self.inserted_primary_key_rows = [()]
             return
@@ -491,7 +501,7 @@ class DefaultExecutionContext:
     def _build_pk_rows(self) -> list[Any]:
         compiled = self.compiled
         table = compiled.statement.table
-        pk_cols = list(table.primary_key.columns)
+        pk_cols = _insert_pk_cols(compiled)
         autoinc = getattr(table, "_autoincrement_column", None)
         returned = self._pk_returned
         rows = []
@@ -561,6 +571,17 @@ class DefaultExecutionContext:
 
     def _description_processors(self, description: Any) -> list[Any] | None:
         return None
+
+
+def _insert_pk_cols(compiled: Any) -> list[Any]:
+    """The primary-key columns of a compiled INSERT's table (kept on the compiled form: read
+    after every execution of it)."""
+    cols: list[Any] | None = compiled.__dict__.get("_insert_pk_cols")
+    if cols is None:
+        table = compiled.statement.table
+        cols = list(table.primary_key.columns) if hasattr(table, "primary_key") else []
+        compiled.__dict__["_insert_pk_cols"] = cols
+    return cols
 
 
 DefaultDialect.execution_ctx_cls = DefaultExecutionContext

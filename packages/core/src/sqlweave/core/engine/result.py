@@ -378,7 +378,12 @@ class Result(_ResultCommon):
 
     def __init__(self, metadata: ResultMetaData | None) -> None:
         self._metadata = metadata
-        self._real = self
+
+    @property
+    def _real(self) -> Result:  # type: ignore[override]
+        # a property, not ``self._real = self``: that reference cycle kept every result (with its
+        # cursor, context and parameters) alive until the garbage collector ran
+        return self
 
     # implementation hooks ----------------------------------------------------------------------
     def _fetchall_impl(self) -> list[Any]:

@@ -714,6 +714,11 @@ class PoolProxiedConnection:
 
     def close(self) -> None:
         """Return the connection to the pool (close it, if detached). Idempotent."""
+        self._close(False)
+
+    def _close(self, transaction_was_reset: bool) -> None:
+        """:meth:`close`; ``transaction_was_reset``: the engine's Connection ended its
+        transaction and nothing ran since, so the pool's reset rollback is skipped."""
         self._counter -= 1
         if self._counter > 0:
             return
@@ -723,9 +728,9 @@ class PoolProxiedConnection:
             # The common case, inlined from _checkin: this sits on every engine checkin.
             self._connection_record = None
             self.dbapi_connection = None
-            rec._return(False)
+            rec._return(transaction_was_reset)
             return
-        self._checkin()
+        self._checkin(transaction_was_reset)
 
     def _checkin(self, transaction_was_reset: bool = False) -> None:
         """Return to the pool; ``transaction_was_reset`` skips the rollback (the engine

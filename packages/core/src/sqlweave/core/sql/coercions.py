@@ -45,6 +45,8 @@ def expect_column_expression(value: Any, where: str = "a SQL expression") -> Any
 
 def expect_where(value: Any, where: str = "a WHERE criterion") -> Any:
     """A boolean criterion for WHERE / HAVING / ON."""
+    if isinstance(value, _el.ColumnElement):  # the common case first
+        return value.self_group_where()
     if value is True:
         return _el.True_()
     if value is False:
@@ -71,7 +73,7 @@ def expect_group_by(value: Any) -> Any:
 
 def expect_columns_clause(value: Any) -> Any:
     """A column, table (all its columns), ORM entity or expression for a SELECT list."""
-    if isinstance(value, _el.ColumnElement):
+    if isinstance(value, (_el.ColumnElement, _sel.FromClause)):
         return value
     ce = getattr(value, "__clause_element__", None)
     if ce is not None and not isinstance(value, _el.ClauseElement):
@@ -99,6 +101,11 @@ def expect_from(value: Any) -> Any:
 
 def expect_value(value: Any, compared_to: Any = None, op: Any = None, type_: Any = None) -> Any:
     """A value beside an expression: elements pass through, anything else becomes a bind."""
+    if compared_to is not None and value.__class__ in _PLAIN_VALUE_TYPES:
+        # the common case (``col == 5``): straight to the bound parameter
+        return _el.BindParameter(getattr(compared_to, "key", None) or "param", value,
+                                 compared_to.type._coerce_compared_value(op, value) if type_ is None else type_,
+                                 True)
     if isinstance(value, _el.ClauseElement):
         if isinstance(value, _sel.SelectBase):
             return value.scalar_subquery()
@@ -113,3 +120,8 @@ def expect_value(value: Any, compared_to: Any = None, op: Any = None, type_: Any
         key = getattr(compared_to, "key", None) or "param"
         return _el.BindParameter(key, value, type_=ctype if type_ is None else type_, unique=True)
     return _el.BindParameter(None, value, type_=type_, unique=True)
+
+
+#: value types that are never SQL elements (nor have ``__clause_element__``): expect_value binds
+#: them without further checks
+_PLAIN_VALUE_TYPES = frozenset((int, str, float, bool, bytes))

@@ -211,6 +211,10 @@ class Insert(ValuesBase):
         return new
 
     def _gen_cache_key(self, binds: list[Any]) -> Any:
+        if self.__dict__.keys() <= _PLAIN_INSERT_ATTRS:
+            # insert(table) and nothing else (the values come from execute()): every other
+            # part of the key below is its class default
+            return ("insert", type(self), self.table._gen_cache_key(binds))
         return (
             "insert",
             self.table._gen_cache_key(binds),
@@ -226,6 +230,11 @@ class Insert(ValuesBase):
 
     def _post_values_key(self, binds: list[Any]) -> Any:
         return None
+
+
+#: what ``insert(table)`` sets; anything else in an Insert's ``__dict__`` needs the full key
+#: (``_memo_key`` and ``_execution_options`` are not part of a key)
+_PLAIN_INSERT_ATTRS = frozenset(("table", "_entity", "_memo_key", "_execution_options"))
 
 
 class _WhereMixin:

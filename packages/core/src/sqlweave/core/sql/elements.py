@@ -41,6 +41,15 @@ class ClauseElement(Visitable, HasCacheKey):
         """This element, wrapped in parentheses if it needs them inside ``against``."""
         return self
 
+    #: True while the class keeps the self_group() above (it never groups): expressions then
+    #: take the operand as it is, without the call (columns and bound values, mostly)
+    _self_group_noop = True
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        if "self_group" in cls.__dict__:
+            cls._self_group_noop = False
+
     def self_group_where(self) -> ClauseElement:
         return self
 
@@ -69,15 +78,20 @@ class ClauseElement(Visitable, HasCacheKey):
         return f"<{type(self).__name__} at 0x{id(self):x}; {self}>"
 
     def _generate(self) -> Any:
+        """A copy to modify (generative methods). The copy drops ``_memo_key``, the cache key
+        and bound parameters that ``Connection`` memoizes on a statement it executed."""
         new = self.__class__.__new__(self.__class__)
-        new.__dict__ = self.__dict__.copy()
-        new.__dict__.pop("_memo_key", None)
+        d = new.__dict__ = self.__dict__.copy()
+        if "_memo_key" in d:
+            del d["_memo_key"]
         return new
+
+    is_executable = False
 
     def _execute_on_connection(
         self, connection: Any, distilled_params: Any, execution_options: Any
     ) -> Any:
-        if not getattr(self, "is_executable", False):
+        if not self.is_executable:
             raise exc.ObjectNotExecutableError(self)
         return connection._execute_clauseelement(self, distilled_params, execution_options)
 
@@ -163,8 +177,8 @@ class ColumnOperators:
     def __getitem__(self, index: Any) -> Any:
         return self.operate(operators.getitem, index)
 
-    def __hash__(self) -> int:
-        return id(self)
+    # identity hashing (``__eq__`` builds SQL), at C speed: columns are hashed in every cache key
+    __hash__ = object.__hash__
 
     def like(self, other: Any, escape: str | None = None) -> Any:
         """``self LIKE other`` (with an optional ESCAPE character)."""
@@ -356,6 +370,34 @@ class ColumnElement(ColumnOperators, ClauseElement):
     def operate(self, op: Any, *other: Any, **kw: Any) -> Any:
         return _OPERATE.get(op, _binary_operate)(self, op, *other, **kw)
 
+    # ``col == value`` and the other comparisons are built for every statement: they go straight
+    # to _binary_operate, which is what operate() does for them. A subclass with its own
+    # operate() gets the generic dunders back (see __init_subclass__).
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        return _binary_operate(self, operators.eq, other)
+
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        return _binary_operate(self, operators.ne, other)
+
+    def __lt__(self, other: Any) -> Any:
+        return _binary_operate(self, operators.lt, other)
+
+    def __le__(self, other: Any) -> Any:
+        return _binary_operate(self, operators.le, other)
+
+    def __gt__(self, other: Any) -> Any:
+        return _binary_operate(self, operators.gt, other)
+
+    def __ge__(self, other: Any) -> Any:
+        return _binary_operate(self, operators.ge, other)
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        if "operate" in cls.__dict__:
+            for name in ("__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__"):
+                if name not in cls.__dict__:
+                    setattr(cls, name, getattr(ColumnOperators, name))
+
     def reverse_operate(self, op: Any, other: Any, **kw: Any) -> Any:
         left = coercions.expect_value(other, self, op)
         return BinaryExpression(left, self, op, type_=self.type._result_type_for(op, left.type))
@@ -370,9 +412,6 @@ class ColumnElement(ColumnOperators, ClauseElement):
 
     def cast(self, type_: Any) -> Cast:
         return Cast(self, type_)
-
-    def self_group(self, against: Any = None) -> ClauseElement:
-        return self
 
     def _anon_label(self, seed: str | None) -> str:
         return f"anon_{seed}" if seed else "anon"
@@ -424,6 +463,10 @@ class ColumnElement(ColumnOperators, ClauseElement):
 
 def _binary_operate(left: ColumnElement, op: Any, other: Any = None, **kw: Any) -> Any:
     right = coercions.expect_value(other, left, op)
+    if op in _PLAIN_COMPARISONS and right.__class__ not in _NULL_OR_BOOL:
+        # col <op> value, the most common expression of all
+        return BinaryExpression(left, right, op, sqltypes.BOOLEANTYPE, operators.NEGATIONS.get(op),
+                                kw or None)
     if isinstance(op, operators.custom_op):
         rtype = (
             sqltypes.BOOLEANTYPE
@@ -447,6 +490,10 @@ def _binary_operate(left: ColumnElement, op: Any, other: Any = None, **kw: Any) 
             modifiers=kw or None,
         )
     return BinaryExpression(left, right, op, type_=left.type._result_type_for(op, right.type))
+
+
+_PLAIN_COMPARISONS = frozenset((operators.eq, operators.ne, operators.lt, operators.le, operators.gt,
+                                operators.ge))
 
 
 def _like_operate(left: ColumnElement, op: Any, other: Any, escape: str | None = None) -> Any:
@@ -609,6 +656,9 @@ class BindParameter(ColumnElement):
     """
 
     __visit_name__ = "bindparam"
+    callable: Any = None
+    expanding = False
+    literal_execute = False
 
     def __init__(
         self,
@@ -624,19 +674,21 @@ class BindParameter(ColumnElement):
     ) -> None:
         self.key = key or "param"
         self.value = value
-        self.callable = callable_
         self.unique = unique or key is None
         self.required = (value is None and callable_ is None) if required is None else required
-        self.expanding = expanding
-        self.literal_execute = literal_execute
+        # the usual values of these are class attributes (a BindParameter is made per value)
+        if callable_ is not None:
+            self.callable = callable_
+        if expanding:
+            self.expanding = expanding
+        if literal_execute:
+            self.literal_execute = literal_execute
         if type_ is None:
             if expanding and value:
                 type_ = sqltypes.type_affinity_of(value[0])
             else:
                 type_ = sqltypes.type_affinity_of(value)
-        self.type = sqltypes.to_instance(type_)
-        if value is None and not required and not isinstance(self.type, sqltypes.JSON):
-            pass
+        self.type = type_ if isinstance(type_, sqltypes.TypeEngine) else sqltypes.to_instance(type_)
 
     def _gen_cache_key(self, binds: list[Any]) -> Any:
         binds.append(self)
@@ -740,6 +792,10 @@ def false() -> False_:
 
 
 _bind_re = re.compile(r"(?<![:\w\x5c]):(\w+)(?!:)", re.UNICODE)
+
+
+#: right-hand sides that turn ``=``/``!=`` into ``IS``/``IS NOT`` (see _binary_operate)
+_NULL_OR_BOOL = frozenset((Null, True_, False_))
 
 
 class TextClause(ClauseElement):
@@ -933,10 +989,10 @@ class BinaryExpression(ColumnElement):
         negate: Any = None,
         modifiers: dict[str, Any] | None = None,
     ) -> None:
-        self.left = left.self_group(against=operator)
-        self.right = right.self_group(against=operator)
+        self.left = left if getattr(left, "_self_group_noop", False) else left.self_group(operator)
+        self.right = right if getattr(right, "_self_group_noop", False) else right.self_group(operator)
         self.operator = operator
-        self.type = sqltypes.to_instance(type_)
+        self.type = type_ if isinstance(type_, sqltypes.TypeEngine) else sqltypes.to_instance(type_)
         self.negate = negate
         self.modifiers = modifiers
 

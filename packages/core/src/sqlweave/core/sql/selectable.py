@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlweave.core import exc
 from sqlweave.core import types as sqltypes
-from sqlweave.core.sql import coercions, operators
+from sqlweave.core.sql import coercions, operators, traversal
 from sqlweave.core.sql.elements import (
     BindParameter,
     ClauseElement,
@@ -32,7 +32,10 @@ from sqlweave.core.sql.elements import (
 class ColumnCollection:
     """An ordered, read-only collection of columns, by key (``t.c.name``, ``t.c["name"]``)."""
 
-    __slots__ = ("_cols", "_index")
+    # ``t.c.name`` is read on every statement built: each column is also kept in the instance
+    # ``__dict__`` under its key, so that read is a plain attribute lookup. Keys that would hide
+    # a method or slot of the class (``t.c.keys``) stay out of it and go through __getattr__.
+    __slots__ = ("_cols", "_index", "__dict__")
 
     def __init__(self, columns: Iterable[Any] = ()) -> None:
         self._cols: list[Any] = []
@@ -48,12 +51,20 @@ class ColumnCollection:
         else:
             self._cols.append(col)
         self._index[key] = col
+        if isinstance(key, str) and not hasattr(ColumnCollection, key):
+            self.__dict__[key] = col
 
     def _remove(self, col: Any) -> None:
         self._cols = [c for c in self._cols if c is not col]
         self._index = {k: v for k, v in self._index.items() if v is not col}
+        d = self.__dict__
+        for k in [k for k, v in d.items() if v is col]:
+            del d[k]
 
     def __getattr__(self, key: str) -> Any:
+        if key in ("_index", "_cols") or key.startswith("__"):
+            # not set yet (copy/pickle make the object without __init__): no column lookup
+            raise AttributeError(key)
         try:
             return self._index[key]
         except KeyError:
@@ -133,7 +144,10 @@ class FromClause(Selectable):
     @property
     def c(self) -> ColumnCollection:
         """The columns, by key."""
-        return self.columns
+        cols = self.__dict__.get("_columns")
+        if cols is None:
+            cols = self._columns = self._populate_columns()
+        return cols
 
     @property
     def columns(self) -> ColumnCollection:
@@ -462,8 +476,6 @@ class SelectBase(Selectable):
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
-        from sqlweave.core.sql import traversal
-
         traversal.install(cls)  # params() values apply where the statement's binds are collected
 
     is_executable = True
@@ -646,16 +658,35 @@ class Select(_OrderLimitMixin, SelectBase):
 
     # -- cache key ---------------------------------------------------------------------------
 
+    @traversal.applies_bind_overrides
     def _gen_cache_key(self, binds: list[Any]) -> Any:
+        # Most statements set only their columns and WHERE: every other part is read (and
+        # keyed) only when the statement's __dict__ holds it, i.e. a generative method set it.
+        # The key's shape fixes the traversal order, so equal keys collect binds alike.
+        # (Single-element column lists and WHERE tuples, the usual case, skip the comprehension.)
         d = self.__dict__
+        start = len(binds)
+        raw = self._raw_columns
+        cols = (raw[0]._gen_cache_key(binds),) if len(raw) == 1 else \
+            tuple([c._gen_cache_key(binds) for c in raw])
+        crit = self._where
+        where = (crit[0]._gen_cache_key(binds),) if len(crit) == 1 else \
+            tuple([w._gen_cache_key(binds) for w in crit])
+        if _SELECT_OPTIONAL_PARTS.isdisjoint(d):
+            key: tuple[Any, ...] = ("select", cols, where)
+        else:
+            key = ("select", cols, where, self._optional_parts_key(d, binds))
+        overrides = d.get("_bind_overrides")
+        if overrides is not None:  # values given with params()
+            traversal.override_binds(binds, start, overrides)
+        return key
+
+    def _optional_parts_key(self, d: dict[str, Any], binds: list[Any]) -> tuple[Any, ...]:
         return (
-            "select",
-            tuple([c._gen_cache_key(binds) for c in self._raw_columns]),
             tuple([f._gen_cache_key(binds) for f in self._from_obj]) if "_from_obj" in d else (),
             tuple([(_join_part_key(t, binds), _join_part_key(o, binds), fl["isouter"], fl["full"],
                     _join_part_key(fl.get("from_"), binds))
                    for t, o, fl in self._setup_joins]) if "_setup_joins" in d else (),
-            tuple([w._gen_cache_key(binds) for w in self._where]),
             tuple([g._gen_cache_key(binds) for g in self._group_by]) if "_group_by" in d else (),
             tuple([h._gen_cache_key(binds) for h in self._having]) if "_having" in d else (),
             self._order_limit_key(binds),
@@ -676,7 +707,10 @@ class Select(_OrderLimitMixin, SelectBase):
     def where(self, *whereclause: Any) -> Select:
         """Add WHERE criteria, joined by AND."""
         new = self._generate()
-        new._where = self._where + tuple(coercions.expect_where(w) for w in whereclause)
+        if len(whereclause) == 1:
+            new._where = self._where + (coercions.expect_where(whereclause[0]),)
+        else:
+            new._where = self._where + tuple([coercions.expect_where(w) for w in whereclause])
         return new
 
     filter = where
@@ -954,6 +988,14 @@ class Select(_OrderLimitMixin, SelectBase):
         return [{"name": n, "type": c.type, "expr": c} for n, c in self._exported_columns()]
 
 
+#: the attributes of a Select, besides its columns and WHERE, that take part in its cache key
+_SELECT_OPTIONAL_PARTS = frozenset((
+    "_from_obj", "_setup_joins", "_group_by", "_having", "_order_by", "_limit", "_offset",
+    "_distinct", "_distinct_on", "_for_update", "_correlate", "_correlate_except", "_auto_correlate",
+    "_prefixes", "_suffixes", "_label_style", "_propagate_attrs",
+))
+
+
 def _join_part_key(part: Any, binds: list[Any]) -> Any:
     """Cache key of a join target / ON clause / left side, which may be an ORM attribute or entity
     (those have no ``_gen_cache_key`` and are keyed by identity: they live as long as their class)."""
@@ -1167,8 +1209,6 @@ def outerjoin(left: Any, right: Any, onclause: Any = None, full: bool = False) -
 
 
 def _install_text_overrides() -> None:
-    from sqlweave.core.sql import traversal
-
     traversal.install(TextClause)  # text().params(x=...) like statements
 
 

@@ -41,17 +41,30 @@ def apply_bind_overrides(fn: Callable[[Any, list[Any]], Any]) -> Callable[[Any, 
             return fn(self, binds)
         start = len(binds)
         key = fn(self, binds)
-        for i in range(start, len(binds)):
-            b = binds[i]
-            if isinstance(b, elements.BindParameter) and not b.unique and b.key in overrides:
-                nb = b._with_value(overrides[b.key])
-                nb._override_of = getattr(b, "_override_of", b)  # type: ignore[attr-defined]
-                binds[i] = nb
+        override_binds(binds, start, overrides)
         return key
 
     _gen_cache_key._applies_bind_overrides = True  # type: ignore[attr-defined]
     _gen_cache_key.__doc__ = fn.__doc__
     return _gen_cache_key
+
+
+def override_binds(binds: list[Any], start: int, overrides: dict[str, Any]) -> None:
+    """Replace, in ``binds[start:]``, each named bound parameter that ``overrides`` gives a value
+    for by a copy with that value (remembering its original). A statement class whose
+    ``_gen_cache_key`` calls this itself marks it with :func:`applies_bind_overrides`."""
+    for i in range(start, len(binds)):
+        b = binds[i]
+        if isinstance(b, elements.BindParameter) and not b.unique and b.key in overrides:
+            nb = b._with_value(overrides[b.key])
+            nb._override_of = getattr(b, "_override_of", b)  # type: ignore[attr-defined]
+            binds[i] = nb
+
+
+def applies_bind_overrides(fn: Callable[[Any, list[Any]], Any]) -> Callable[[Any, list[Any]], Any]:
+    """Mark a ``_gen_cache_key`` that applies ``params()`` values itself (no wrapper needed)."""
+    fn._applies_bind_overrides = True  # type: ignore[attr-defined]
+    return fn
 
 
 def install(cls: type) -> None:
@@ -87,6 +100,8 @@ def copy_with(element: Any, child: Any, memo: dict[int, Any]) -> Any:
     changed = False
     new_dict: dict[str, Any] = {}
     for k, v in element.__dict__.items():
+        if k == "_memo_key":
+            continue  # the execution memo of the original (see ClauseElement._generate)
         nv = child(v)
         changed = changed or nv is not v
         new_dict[k] = nv

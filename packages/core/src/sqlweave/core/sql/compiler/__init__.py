@@ -16,6 +16,7 @@ bind processors, and the result-column map with result processors.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -55,6 +56,13 @@ class Compiled:
 
     def __str__(self) -> str:
         return self.string
+
+    @functools.cached_property
+    def _ctx_attrs(self) -> dict[str, Any]:
+        """What every execution context of this compiled statement starts with (computed once,
+        after compilation; ``DefaultExecutionContext.for_compiled`` copies it in one update)."""
+        return {"compiled": self, "isinsert": self.isinsert, "isupdate": self.isupdate,
+                "isdelete": self.isdelete, "isddl": self.isddl, "statement": self.string}
 
 
 class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
@@ -376,10 +384,13 @@ class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
                 and not self._expanding and not self.insert_prefetch and not self.update_prefetch
                 and not self.isinsert and all(n in self.bind_index for n in self.positiontup or ())):
             self._fast_positions = [self.bind_index[n] for n in self.positiontup or ()]
-        # and for execute()/executemany() whose parameters are all given by the caller: the
-        # DBAPI tuples come from one C-level itemgetter per parameter set
+        # and for execute()/executemany() whose parameters are all named ones the caller gives
+        # (bindparam("x") in the statement counts too: a parameter set that lacks one of them
+        # makes the itemgetter fail, and for_compiled() then takes the general path, which
+        # fills in the statement's own value or reports the missing one): the DBAPI tuples come
+        # from one C-level itemgetter per parameter set
         self._fast_many_getter: Any = None
-        if (self.positional and not procs and not self.bind_index and not self._expanding
+        if (self.positional and not procs and not self._expanding
                 and not self.insert_prefetch and not self.update_prefetch and self.positiontup):
             by_name = {name: key for key, name in self.param_key_map.items()}
             if all(n in by_name for n in self.positiontup):

@@ -170,6 +170,21 @@ assert deleted.rowcount == 3 and mug not in session
 session.commit()
 # [/orm-dml]
 
+# [orm-dml-returning]
+# returning(Item): the inserted rows come back as persistent objects, in parameter order
+new_items = session.scalars(
+    insert(Item).returning(Item, sort_by_parameter_order=True),
+    [{"sku": "cup", "price": 4}, {"sku": "bowl", "price": 7}],
+).all()
+assert [i.sku for i in new_items] == ["cup", "bowl"]
+assert session.get(Item, new_items[0].id) is new_items[0]  # in the identity map: no SQL
+
+# entities and columns mix; a DELETE's returned objects are the session's, now deleted
+cup, price = session.execute(delete(Item).where(Item.sku == "cup").returning(Item, Item.price)).one()
+assert cup is new_items[0] and price == 4 and cup not in session
+session.commit()
+# [/orm-dml-returning]
+
 # [legacy-query]
 q = session.query(User).filter(User.name.like("u%")).order_by(User.id)
 assert q.count() == 3

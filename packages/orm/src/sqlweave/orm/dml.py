@@ -21,7 +21,7 @@ from typing import Any
 from sqlweave.core import exc as sa_exc
 from sqlweave.core.sql import elements, operators
 from sqlweave.core.sql.elements import and_, bindparam
-from sqlweave.orm.base import STATE_ATTR
+from sqlweave.orm.base import MAPPER_ATTR, STATE_ATTR
 
 
 class UnevaluatableError(sa_exc.InvalidRequestError):
@@ -128,12 +128,20 @@ def execute_orm_dml(session: Any, stmt: Any, params: Any, opts: dict[str, Any]) 
         session._autoflush()
     conn = session.connection()
     core_opts = opts or None
+    returned = _returning_plan(stmt)
+    if returned is not None:  # returning(User): the Core statement returns User's columns
+        stmt = returned.statement
     if isinstance(stmt, Insert):
         if isinstance(params, list):
             params = [_attr_values(mapper, p) for p in params]
         elif isinstance(params, dict):
             params = _attr_values(mapper, params)
-        return conn.execute(stmt, params, execution_options=core_opts)
+        result = conn.execute(stmt, params, execution_options=core_opts)
+        return _load_returned(session, returned, result, True) if returned is not None else result
+    if returned is not None and isinstance(params, list):
+        raise sa_exc.InvalidRequestError(
+            "returning() of an entity is not available for an ORM UPDATE/DELETE with a list of "
+            "parameter sets; run one statement with WHERE criteria, or return columns instead")
     if isinstance(params, list) and isinstance(stmt, Update) and not stmt._where:
         return _bulk_update_by_pk(session, conn, stmt, mapper, params, core_opts)
     if sync not in ("auto", "evaluate", "fetch", False, None):
@@ -168,6 +176,9 @@ def execute_orm_dml(session: Any, stmt: Any, params: Any, opts: dict[str, Any]) 
             sel = sel.where(*stmt._where)
         pks = [tuple(r) for r in conn.execute(sel, params).all()]
     result = conn.execute(stmt, params, execution_options=core_opts)
+    if returned is not None:
+        # objects first: a DELETE's rows must still find their objects in the identity map
+        result = _load_returned(session, returned, result, not is_delete)
     if sync in ("auto", "evaluate"):
         if is_delete:
             for o in matched:
@@ -177,7 +188,76 @@ def execute_orm_dml(session: Any, stmt: Any, params: Any, opts: dict[str, Any]) 
                 _apply_values(session, o, values)
     elif sync == "fetch":
         _sync_fetched(session, mapper, pks, stmt, is_delete)
+    if returned is not None and is_delete:
+        for obj in returned.objects:
+            if not obj.__dict__[STATE_ATTR]._deleted:
+                _mark_deleted(session, obj)
     return result
+
+
+class _ReturnedEntities:
+    """How to turn the rows of ``returning(User, User.name, ...)`` into objects and values."""
+
+    def __init__(self, statement: Any, compile_state: Any) -> None:
+        self.statement = statement  # the Core statement: entities expanded to their columns
+        self.compile_state = compile_state
+        self.objects: list[Any] = []  # set by _load_returned
+
+
+def _returning_plan(stmt: Any) -> _ReturnedEntities | None:
+    """None unless ``returning()`` names a mapped class; otherwise the statement returning that
+    class's loaded columns (in place of the class's whole table) and the loading plan."""
+    from sqlweave.orm.context import ORMCompileState, _ColumnEntity, _MapperEntity
+
+    args = stmt._returning_args
+    if not any(isinstance(a, type) and getattr(a, MAPPER_ATTR, None) is not None for a in args):
+        return None
+    cols: list[Any] = []
+    entities: list[Any] = []
+    for arg, col in zip(args, stmt._returning):
+        mapper = getattr(arg, MAPPER_ATTR, None) if isinstance(arg, type) else None
+        if mapper is None:
+            entities.append(_ColumnEntity(len(cols), getattr(arg, "key", None) or getattr(col, "name", None)
+                                          or f"col{len(cols)}"))
+            cols.append(col)
+            continue
+        mapper._check_configure()
+        if len(mapper.tables) > 1:
+            raise sa_exc.InvalidRequestError(
+                f"returning({mapper.class_.__name__}) is not available for a joined-table inheritance "
+                "mapper: its attributes span several tables; return columns instead")
+        table = mapper.local_table
+        keys = [k for k in mapper._load_keys
+                if getattr(mapper._props[k].columns[0], "table", None) is table]
+        ent = _MapperEntity(mapper)
+        ent.keys = keys
+        ent.start = len(cols)
+        ent.pk_idx = [ent.start + keys.index(k) for k in mapper._pk_keys]
+        cols.extend(mapper._props[k].columns[0] for k in keys)
+        entities.append(ent)
+    core = stmt._generate()
+    core._returning = ()
+    core._returning_args = ()
+    core._propagate_attrs = stmt._propagate_attrs
+    core = core.returning(*cols, sort_by_parameter_order=stmt._sort_by_parameter_order)
+    single = len(entities) == 1 and isinstance(entities[0], _MapperEntity)
+    return _ReturnedEntities(core, ORMCompileState(core, entities, single, False))
+
+
+def _load_returned(session: Any, plan: _ReturnedEntities, result: Any, refresh: bool) -> Any:
+    """The ORM result of a DML statement with ``returning(User)``: the returned rows are the
+    database's truth, so objects already in the identity map are refreshed from them (``refresh``;
+    a DELETE's objects are only looked up)."""
+    from sqlweave.orm.context import _MapperEntity, process_rows
+    from sqlweave.orm.loading import make_result
+
+    cs = plan.compile_state
+    rows = result._fetchall_tuples()
+    out = process_rows(session, cs, rows, populate_existing=refresh, entities=True)
+    for i, ent in enumerate(cs.entities):
+        if isinstance(ent, _MapperEntity):
+            plan.objects.extend(out if cs.single_entity else [r[i] for r in out])
+    return make_result(cs.keys, out, False, single=cs.single_entity)
 
 
 class _RowcountResult:

@@ -28,6 +28,8 @@ class UpdateBase(ClauseElement):
     is_executable = True
     is_dml = True
     _returning: tuple[Any, ...] = ()
+    #: what was passed to returning(), uncoerced: the ORM turns mapped classes back into objects
+    _returning_args: tuple[Any, ...] = ()
     _return_defaults = False
     _return_defaults_columns: tuple[Any, ...] = ()
     _execution_options: dict[str, Any] = {}
@@ -48,6 +50,7 @@ class UpdateBase(ClauseElement):
         """Add a RETURNING clause (PostgreSQL, SQLite 3.35+, MariaDB 10.5+)."""
         new = self._generate()
         new._returning = self._returning + tuple(coercions.expect_columns_clause(c) for c in cols)
+        new._returning_args = self._returning_args + cols
         new._sort_by_parameter_order = sort_by_parameter_order
         for c in cols:
             plugin = getattr(c, "_propagate_attrs", None)

@@ -23,7 +23,7 @@ Dispatch contract (how the pool and the engine fire these)
   ``retval=True`` on any other ConnectionEvents event is an ArgumentError.
 * **first-result events** -- ``handle_error`` (a listener may return an exception to raise
   instead), ``DialectEvents.do_connect`` (may return a DBAPI connection), ``do_execute`` /
-  ``do_executemany`` (return True when they ran the statement). The caller iterates and stops at
+  ``do_executemany`` / ``do_execute_no_params`` (return True when they ran the statement). The caller iterates and stops at
   the first non-None (``do_connect``, ``handle_error``) or truthy (``do_execute*``) result.
 * Targets: ``PoolEvents`` on ``Pool`` classes/instances and on an ``Engine`` (through its
   ``_pool_event_target`` hook: on an instance it must give the engine's pool; on the class it
@@ -222,3 +222,7 @@ class DialectEvents(Events):
     def do_executemany(self, cursor: Any, statement: str, parameters: Any,
                        context: Any) -> Any:
         """Before ``cursor.executemany()``; return True to say the statement was executed."""
+
+    def do_execute_no_params(self, cursor: Any, statement: str, context: Any) -> Any:
+        """Before ``cursor.execute()`` of a statement without parameters; return True to say the
+        statement was executed."""

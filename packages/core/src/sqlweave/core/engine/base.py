@@ -50,6 +50,12 @@ _EXECUTION_EVENTS = frozenset(("before_execute", "after_execute", "before_cursor
                                "after_cursor_execute", "handle_error"))
 
 
+def _ran_by_listener(listeners: Any, *args: Any) -> bool:
+    """Fire ``do_execute``/``do_executemany``/``do_execute_no_params`` listeners: True when one
+    of them says it ran the statement itself (the dialect's own call is then skipped)."""
+    return any(fn(*args) for fn in listeners)
+
+
 def _plain_options(opts: dict[str, Any]) -> bool:
     """True when execution options don't change where a compiled statement is cached."""
     return not opts.get("schema_translate_map") and "compiled_cache" not in opts
@@ -424,11 +430,14 @@ class Connection:
         if self._echo:
             self._log_statement(statement, parameters, executemany, compiled)
         try:
+            dd = dialect.dispatch
             if executemany:
-                dialect.do_executemany(cursor, statement, parameters, ctx)
+                if not (dd.do_executemany and _ran_by_listener(dd.do_executemany, cursor, statement, parameters, ctx)):
+                    dialect.do_executemany(cursor, statement, parameters, ctx)
             elif parameters is None or (not parameters and not dialect.positional and compiled is None):
-                dialect.do_execute_no_params(cursor, statement, ctx)
-            else:
+                if not (dd.do_execute_no_params and _ran_by_listener(dd.do_execute_no_params, cursor, statement, ctx)):
+                    dialect.do_execute_no_params(cursor, statement, ctx)
+            elif not (dd.do_execute and _ran_by_listener(dd.do_execute, cursor, statement, parameters, ctx)):
                 dialect.do_execute(cursor, statement, parameters, ctx)
             ctx.post_exec()
         except BaseException as err:
@@ -474,7 +483,9 @@ class Connection:
             if self._echo:
                 self._log_statement(statement, flat, False, compiled)
             try:
-                dialect.do_execute(cursor, statement, flat, ctx)
+                dd = dialect.dispatch
+                if not (dd.do_execute and _ran_by_listener(dd.do_execute, cursor, statement, flat, ctx)):
+                    dialect.do_execute(cursor, statement, flat, ctx)
                 description = cursor.description
                 collected.extend(cursor.fetchall())
             except BaseException as err:

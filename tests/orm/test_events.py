@@ -610,3 +610,31 @@ def test_do_orm_execute_soft_delete_with_loader_criteria(session: Session, rec: 
     assert "deleted" in rec.log[1][2]
     assert len(session.scalars(select(EUser), execution_options={"include_deleted": True})
                .all()) == 2
+
+
+def test_do_orm_execute_sees_relationship_loads(session: Session, rec: Recorder) -> None:
+    from sqlweave.orm import selectinload, with_loader_criteria
+
+    session.add_all([EUser(name="a", addresses=[EAddress(email="a1@x"), EAddress(email="old@x")]),
+                     EUser(name="b", addresses=[EAddress(email="b1@x")])])
+    session.commit()
+    session.expunge_all()
+    seen: list[tuple[bool, bool]] = []
+
+    def hide_old(state: Any) -> None:
+        seen.append((state.is_select, state.is_relationship_load))
+        if state.is_select:  # applies to relationship loads too: they come through here
+            state.statement = state.statement.options(
+                with_loader_criteria(EAddress, lambda cls: cls.email != "old@x"))
+
+    rec.listen(session, "do_orm_execute", hide_old)
+    rec.clear()
+    a = session.scalars(select(EUser).where(EUser.name == "a")).one()
+    assert [x.email for x in a.addresses] == ["a1@x"]  # lazy load: the listener's criteria apply
+    assert seen == [(True, False), (True, True)]
+    assert rec.seq() == ["SELECT", "SELECT"]
+    session.expunge_all()
+    seen.clear()
+    users = session.scalars(select(EUser).options(selectinload(EUser.addresses)).order_by(EUser.id)).all()
+    assert [[x.email for x in u.addresses] for u in users] == [["a1@x"], ["b1@x"]]
+    assert seen == [(True, False), (True, True)]  # the selectin load is a relationship load

@@ -737,6 +737,8 @@ class Session:
         """Entities of a single-entity ORM select (used by loaders; no Result wrapper)."""
         from sqlweave.orm.context import process_rows
 
+        if self.dispatch.do_orm_execute:  # events: do_orm_execute sees relationship loads
+            return list(self._relationship_load(statement, params).scalars())
         if self.autoflush and not self._flushing and not self._no_autoflush:
             self._autoflush()
         cs = self._compile(statement)
@@ -747,10 +749,18 @@ class Session:
     def _orm_rows(self, statement: Any, params: Any = None) -> list[tuple[Any, ...]]:
         from sqlweave.orm.context import process_rows
 
+        if self.dispatch.do_orm_execute:  # events: do_orm_execute sees relationship loads
+            return [tuple(r) for r in self._relationship_load(statement, params)]
         cs = self._compile(statement)
         rows = self._bind_conn(statement._propagate_attrs.get("plugin_subject")).execute(
             cs.statement, params)._fetchall_tuples()
         return process_rows(self, cs, rows, unique=True)
+
+    def _relationship_load(self, statement: Any, params: Any) -> Any:
+        """A lazy/selectin relationship load through ``execute()``, so that ``do_orm_execute``
+        listeners see it (``orm_execute_state.is_relationship_load`` is True)."""
+        return self.execute(statement, params,
+                            execution_options={"_sw_relationship_load": True}).unique()
 
     def _note_lazy_load(self, state: Any, prop: Any) -> None:
         """N+1 detection: called before each lazy load that issues SQL (see sqlweave.orm.loading)."""

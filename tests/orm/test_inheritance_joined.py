@@ -315,3 +315,31 @@ def test_subclass_table_without_foreign_key_refused() -> None:
         class C3(P3):
             __tablename__ = "ormj_c3"
             id: Mapped[int] = mapped_column(primary_key=True)
+
+
+def test_aliased_joined_subclass(session: Session, counter: Any) -> None:
+    from sqlweave.orm import aliased, with_loader_criteria
+
+    ids = _populate(session)
+    eng = session.get(JEngineer, ids["eng"])
+    ea = aliased(JEngineer)
+    counter.reset()
+    found = session.scalars(select(ea).where(ea.language == "python")).all()
+    assert found == [eng]  # the same identity as a plain load
+    assert len(counter.statements) == 1
+    # attributes from both tables, one SELECT over the join: non-engineers never appear
+    names = session.execute(select(ea.name, ea.language).order_by(ea.name)).all()
+    assert [tuple(r) for r in names] == [("eng", "python"), ("eng2", "sql")]
+    # two aliases of the same subclass in one statement
+    eb = aliased(JEngineer, name="eb")
+    pairs = session.execute(select(ea.name, eb.name).join(eb, ea.id != eb.id).order_by(ea.name)).all()
+    assert [tuple(r) for r in pairs] == [("eng", "eng2"), ("eng2", "eng")]
+    # a relationship join into the alias, and loader criteria re-pointed at it
+    rows = session.execute(select(JDept.name, ea.name).join(JDept.staff.of_type(ea))).all()
+    assert [tuple(r) for r in rows] == [("r&d", "eng")]
+    deep = aliased(JDirector)
+    session.expunge_all()
+    stmt = select(deep).options(with_loader_criteria(JEmployee, JEmployee.name != "nobody",
+                                                     include_aliases=True))
+    (director,) = session.scalars(stmt).all()
+    assert (director.name, director.manager_data, director.golf) == ("dir", "board", "weekly")

@@ -213,7 +213,13 @@ class RelationshipAttribute(QueryableAttribute):
         """SQL: the collection contains ``other`` (a mapped object)."""
         return self.prop._contains(other)
 
-    def of_type(self, cls: Any) -> RelationshipAttribute:
+    def of_type(self, cls: Any) -> Any:
+        """The relationship aimed at ``cls``: an ``aliased()`` class makes joins along it
+        (``join(Dept.staff.of_type(ea))``) target that alias."""
+        from sqlweave.orm.util import AliasedClass, AliasedRelationship
+
+        if isinstance(cls, AliasedClass):
+            return AliasedRelationship(None, self.prop).of_type(cls)
         return self
 
 

@@ -197,7 +197,15 @@ def compile_orm_select(stmt: Any) -> ORMCompileState:
     return cs
 
 
+def _aliased_column(alias_entity: Any, col: Any) -> Any:
+    """``col`` of the mapper as a column of the aliased() class's selectable."""
+    adapted = alias_entity._sw_adapter.get(id(col))
+    return adapted if adapted is not None else alias_entity._sw_selectable.c[col.key]
+
+
 def _crit_for(criteria: list[Any], mapper: Any, from_: Any = None) -> list[Any]:
+    """with_loader_criteria conditions for ``mapper``, re-pointed at ``from_``: an aliased()
+    class (through its adapter) or an alias of the mapper's table."""
     from sqlweave.orm.util import adapt_clause, table_adapter
 
     out = []
@@ -205,7 +213,8 @@ def _crit_for(criteria: list[Any], mapper: Any, from_: Any = None) -> list[Any]:
         if opt.applies_to(mapper):
             c = opt.criteria_for(mapper)
             if from_ is not None:
-                c = adapt_clause(c, table_adapter(mapper.local_table, from_))
+                adapter = getattr(from_, "_sw_adapter", None)
+                c = adapt_clause(c, adapter if adapter is not None else table_adapter(mapper.local_table, from_))
             out.append(c)
     return out
 
@@ -235,13 +244,12 @@ def _compile_orm_select(stmt: Any) -> ORMCompileState:
             ent.keys = keys
             ent.start = len(cols)
             if alias_ent is not None:
-                fc = ent.from_.c
-                cols.extend(fc[colmap[k].columns[0].key] for k in keys)  # type: ignore[attr-defined]
+                cols.extend(_aliased_column(alias_ent, colmap[k].columns[0]) for k in keys)  # type: ignore[attr-defined]
             else:
                 cols.extend(ent.expressions[k] if k in ent.expressions else colmap[k].columns[0] for k in keys)  # type: ignore[attr-defined]
             ent.pk_idx = [ent.start + keys.index(k) for k in mapper._pk_keys]
             if criteria and (alias_ent is None or any(c.include_aliases for c in criteria)):
-                extra_where.extend(_crit_for(criteria, mapper, ent.from_))
+                extra_where.extend(_crit_for(criteria, mapper, alias_ent))
             for key in mapper._relationship_keys:
                 prop = colmap[key]
                 strategy = ent.strategies.get(key, prop.lazy)  # type: ignore[attr-defined]
@@ -302,8 +310,8 @@ def _compile_orm_select(stmt: Any) -> ORMCompileState:
                     parent_alias = getattr(onclause, "_parent_alias", None)
                     if isinstance(target, AliasedClass):
                         right, onclause = relationship_join(prop, parent_alias, target)
-                        tfrom = target._sw_selectable
-                        target = right if prop.secondary is not None else tfrom
+                        tfrom = target  # the aliased class: its adapter re-points criteria
+                        target = right if prop.secondary is not None else target._sw_selectable
                     else:
                         right, onclause = relationship_join(prop, parent_alias, None)
                         target = right

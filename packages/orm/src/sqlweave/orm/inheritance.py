@@ -25,8 +25,8 @@ own columns in that level's table. The base declares ``__mapper_args__ = {"polym
 
 Not supported: concrete-table inheritance (``__mapper_args__ = {"concrete": True}``, or a
 subclass table without a foreign key to its parent's primary key) is refused with an
-:class:`~sqlweave.orm.exc.ORMConfigurationError`; ``version_id_col`` on a joined hierarchy;
-``aliased()`` of a joined subclass.
+:class:`~sqlweave.orm.exc.ORMConfigurationError`; ``version_id_col`` on a joined hierarchy.
+``aliased()`` of a joined subclass is a labelled subquery over the join (``orm.util``).
 
 Hooks (called from the ORM core, marked ``# inheritance:`` there): ``decl._as_declarative`` calls
 :func:`mapped_parent`, :func:`subclass_table` and :func:`setup`; ``context.compile_orm_select``

@@ -73,12 +73,13 @@ def _adapt_value(v: Any, mapping: dict[int, Any], memo: dict[int, Any]) -> Any:
 class AliasedClass:
     """A mapped class over an alias or subquery: ``ua = aliased(User)``; ``ua.name``, ``ua.addresses``."""
 
-    def __init__(self, mapper: Any, selectable: Any, name: str | None = None) -> None:
+    def __init__(self, mapper: Any, selectable: Any, name: str | None = None,
+                 adapter: dict[int, Any] | None = None) -> None:
         mapper._check_configure()
         d = self.__dict__
         d["_sw_aliased_mapper"] = mapper
         d["_sw_selectable"] = selectable
-        d["_sw_adapter"] = table_adapter(mapper.local_table, selectable)
+        d["_sw_adapter"] = adapter if adapter is not None else table_adapter(mapper.local_table, selectable)
         d["_sw_name"] = name or mapper.class_.__name__
         d["_propagate_attrs"] = mapper._propagate_attrs
         d["_sw_attr_cache"] = {}
@@ -138,11 +139,12 @@ class AliasedClass:
 
 
 class AliasedRelationship:
-    """``ua.addresses``: a relationship joined from an alias of its parent."""
+    """``ua.addresses``: a relationship joined from an alias of its parent (or from the mapped
+    class itself, ``parent`` None, when only the target is aliased: ``User.addresses.of_type(aa)``)."""
 
     _is_relationship = True
 
-    def __init__(self, parent: AliasedClass, prop: Any) -> None:
+    def __init__(self, parent: AliasedClass | None, prop: Any) -> None:
         self._parent_alias = parent
         self.prop = prop
         self.key = prop.key
@@ -167,13 +169,16 @@ class AliasedRelationship:
     def _from_objects(self) -> list[Any]:
         return []
 
+    def _adapt(self, expr: Any) -> Any:
+        return self._parent_alias._adapt(expr) if self._parent_alias is not None else expr
+
     def any(self, criterion: Any = None, **kwargs: Any) -> Any:
-        return self._parent_alias._adapt(self.prop._exists(criterion, kwargs))
+        return self._adapt(self.prop._exists(criterion, kwargs))
 
     has = any
 
     def __eq__(self, other: Any) -> Any:  # type: ignore[override]
-        return self._parent_alias._adapt(self.prop._compare_to(other))
+        return self._adapt(self.prop._compare_to(other))
 
     def __ne__(self, other: Any) -> Any:  # type: ignore[override]
         return not_(self.__eq__(other))
@@ -235,9 +240,32 @@ def aliased(element: Any, alias: Any = None, name: str | None = None, flat: bool
         if hasattr(element, "alias"):
             return element.alias(name)  # type: ignore[no-any-return]
         raise sa_exc.ArgumentError(f"aliased() needs a mapped class, got {element!r}")
+    if alias is None and len(getattr(mapper, "tables", ())) > 1:  # inheritance: joined subclass
+        return _aliased_joined(mapper, name)
     if alias is None:
         alias = Alias(mapper.local_table, name)
     return AliasedClass(mapper, alias, name)
+
+
+def _aliased_joined(mapper: Any, name: str | None) -> AliasedClass:
+    """``aliased(Sub)`` of a joined-table subclass: a subquery over the join of its tables, each
+    column labelled ``<table>_<column>`` (the tables share column names such as ``id``), so that
+    every attribute of the alias, used alone or together, selects from that one subquery."""
+    from sqlweave.core.sql.selectable import select
+
+    labels: dict[int, str] = {}
+    cols = []
+    for table in mapper.tables:
+        for col in table.columns:
+            label = f"{table.name}_{col.name}"
+            while label in labels.values():
+                label += "_"
+            labels[id(col)] = label
+            cols.append(col.label(label))
+    subq = select(*cols).select_from(mapper._sw_from).subquery(name)
+    fc = subq.c
+    adapter = {i: fc[label] for i, label in labels.items()}
+    return AliasedClass(mapper, subq, name, adapter)
 
 
 def with_parent(instance: Any, prop: Any, from_entity: Any = None) -> Any:

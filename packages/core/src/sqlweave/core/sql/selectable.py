@@ -901,8 +901,14 @@ class Select(_OrderLimitMixin, SelectBase):
         """The explicit FROM list after applying ``join()`` calls."""
         froms = list(self._from_obj)
         for target, onclause, flags in self._setup_joins:
-            right = coercions.expect_from(target)
             on = onclause
+            target_hook = getattr(target, "_join_target_hook", None)  # ORM: join(A.relationship)
+            if target_hook is not None and not isinstance(target, ClauseElement):
+                right, on_from_target = target_hook()
+                if on is None:
+                    on = on_from_target
+            else:
+                right = coercions.expect_from(target)
             if on is not None and not isinstance(on, ClauseElement):
                 hook = getattr(on, "_join_target_hook", None)  # ORM: join(Target, A.relationship)
                 ce = getattr(on, "__clause_element__", None)

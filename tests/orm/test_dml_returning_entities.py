@@ -3,7 +3,6 @@ the session's identity map, on the backend under test."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,6 +10,7 @@ import pytest
 from sqlweave.core import ForeignKey, String, delete, exc, insert, select, text, update
 from sqlweave.orm import DeclarativeBase, Mapped, Session, mapped_column
 from tests.fix_db import requires
+from tests.orm.model_fixtures import model_fixtures
 
 pytestmark = pytest.mark.backend
 
@@ -40,21 +40,7 @@ class REngineer(RPerson):
     __mapper_args__ = {"polymorphic_identity": "engineer"}
 
 
-@pytest.fixture(scope="module")
-def tables(engine: Any) -> Iterator[Any]:
-    Base.metadata.drop_all(engine)
-    Base.metadata.create_all(engine)
-    yield engine
-    Base.metadata.drop_all(engine)
-
-
-@pytest.fixture
-def session(tables: Any) -> Iterator[Session]:
-    with tables.begin() as conn:
-        for t in reversed(Base.metadata.sorted_tables):
-            conn.execute(t.delete())
-    with Session(tables) as s:
-        yield s
+tables, session = model_fixtures(Base.metadata)
 
 
 def _stored(session: Session) -> list[tuple[Any, ...]]:

@@ -38,6 +38,7 @@ from sqlweave.orm import (
     sessionmaker,
 )
 from sqlweave.orm.events import validates
+from tests.orm.model_fixtures import model_fixtures
 
 pytestmark = pytest.mark.backend
 
@@ -129,22 +130,7 @@ class Recorder:
         self.log.clear()
 
 
-@pytest.fixture(scope="module")
-def tables(engine: Any) -> Iterator[Any]:
-    Base.metadata.drop_all(engine)
-    Base.metadata.create_all(engine)
-    yield engine
-    Base.metadata.drop_all(engine)
-
-
-@pytest.fixture
-def session(tables: Any) -> Iterator[Session]:
-    with tables.begin() as conn:
-        for t in reversed(Base.metadata.sorted_tables):
-            conn.execute(t.delete())
-    s = Session(tables)
-    yield s
-    s.close()
+tables, session = model_fixtures(Base.metadata)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,6 +10,7 @@ from sqlweave.core import ForeignKey, String, select
 from sqlweave.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlweave.orm.associationproxy import AssociationProxyInstance, association_proxy
 from sqlweave.orm.hybrid import hybrid_method, hybrid_property
+from tests.orm.model_fixtures import model_fixtures
 
 pytestmark = pytest.mark.backend
 
@@ -79,22 +79,7 @@ class HProfile(Base):
     bio: Mapped[str | None] = mapped_column(String(50))
 
 
-@pytest.fixture(scope="module")
-def tables(engine: Any) -> Iterator[Any]:
-    Base.metadata.drop_all(engine)
-    Base.metadata.create_all(engine)
-    yield engine
-    Base.metadata.drop_all(engine)
-
-
-@pytest.fixture
-def session(tables: Any) -> Iterator[Session]:
-    with tables.begin() as conn:
-        for t in reversed(Base.metadata.sorted_tables):
-            conn.execute(t.delete())
-    s = Session(tables)
-    yield s
-    s.close()
+tables, session = model_fixtures(Base.metadata)
 
 
 def test_hybrid_instance_level() -> None:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 
 from sqlweave.core import ForeignKey, String, inspect, select
 from sqlweave.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlweave.orm import exc as orm_exc
 from sqlweave.orm.inheritance import with_polymorphic
+from tests.orm.model_fixtures import model_fixtures
 
 pytestmark = pytest.mark.backend
 
@@ -50,22 +48,7 @@ class IPrincipal(IEngineer):
     __mapper_args__ = {"polymorphic_identity": "principal"}
 
 
-@pytest.fixture(scope="module")
-def tables(engine: Any) -> Iterator[Any]:
-    Base.metadata.drop_all(engine)
-    Base.metadata.create_all(engine)
-    yield engine
-    Base.metadata.drop_all(engine)
-
-
-@pytest.fixture
-def session(tables: Any) -> Iterator[Session]:
-    with tables.begin() as conn:
-        for t in reversed(Base.metadata.sorted_tables):
-            conn.execute(t.delete())
-    s = Session(tables)
-    yield s
-    s.close()
+tables, session = model_fixtures(Base.metadata)
 
 
 def _populate(session: Session) -> None:

@@ -4,7 +4,6 @@ Director). Concrete-table inheritance is refused (tests/orm/test_inheritance.py)
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,6 +12,7 @@ from sqlweave.core import ForeignKey, String, inspect, select
 from sqlweave.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlweave.orm import exc as orm_exc
 from sqlweave.orm.inheritance import with_polymorphic
+from tests.orm.model_fixtures import model_fixtures
 
 pytestmark = pytest.mark.backend
 
@@ -65,22 +65,7 @@ G = JEngineer.__table__
 D = JDirector.__table__
 
 
-@pytest.fixture(scope="module")
-def tables(engine: Any) -> Iterator[Any]:
-    Base.metadata.drop_all(engine)
-    Base.metadata.create_all(engine)
-    yield engine
-    Base.metadata.drop_all(engine)
-
-
-@pytest.fixture
-def session(tables: Any) -> Iterator[Session]:
-    with tables.begin() as conn:
-        for t in reversed(Base.metadata.sorted_tables):
-            conn.execute(t.delete())
-    s = Session(tables)
-    yield s
-    s.close()
+tables, session = model_fixtures(Base.metadata)
 
 
 def _rows(session: Session, table: Any) -> list[tuple[Any, ...]]:

@@ -6,7 +6,6 @@ import datetime
 import decimal
 import enum
 import uuid
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -38,6 +37,7 @@ from sqlweave.orm import (
     sessionmaker,
 )
 from sqlweave.orm import exc as orm_exc
+from tests.orm.model_fixtures import model_fixtures, session_rows
 
 pytestmark = pytest.mark.backend
 
@@ -127,28 +127,10 @@ class OTyped(Base):
     srv: Mapped[int | None] = mapped_column(server_default=text("7"))
 
 
-@pytest.fixture(scope="module")
-def tables(engine: Any) -> Iterator[Any]:
-    Base.metadata.drop_all(engine)
-    Base.metadata.create_all(engine)
-    yield engine
-    Base.metadata.drop_all(engine)
+tables, session = model_fixtures(Base.metadata)
 
 
-@pytest.fixture
-def session(tables: Any) -> Iterator[Session]:
-    with tables.begin() as conn:
-        for t in reversed(Base.metadata.sorted_tables):
-            conn.execute(t.delete())
-    s = Session(tables)
-    yield s
-    s.close()
-
-
-def _rows(session: Session, sql: str) -> list[tuple[Any, ...]]:
-    """Rows read on the session's own connection (a second connection would block or, on SQLite
-    in memory, share the one connection)."""
-    return [tuple(r) for r in session.connection().execute(text(sql)).all()]
+_rows = session_rows
 
 
 def _exec(session: Session, sql: str, params: Any = None) -> None:

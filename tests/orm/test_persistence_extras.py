@@ -15,6 +15,7 @@ import pytest
 from sqlweave.core import Column, ForeignKey, Index, String, Table, select, text
 from sqlweave.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlweave.orm import exc as orm_exc
+from tests.orm.model_fixtures import model_fixtures, session_rows
 
 pytestmark = pytest.mark.backend
 
@@ -131,28 +132,16 @@ class PPayload(Base):
     __table_args__ = (Index("ormm_p_payload_ix", "payload"),)
 
 
-@pytest.fixture(scope="module")
-def tables(engine: Any) -> Iterator[Any]:
-    Base.metadata.drop_all(engine)
-    Base.metadata.create_all(engine)
-    yield engine
-    Base.metadata.drop_all(engine)
+def _unlink(conn: Any) -> None:
+    """Rows point at each other: clear those references before the rows are deleted."""
+    conn.execute(PWidget.__table__.update().values(favorite_entry_id=None))
+    conn.execute(PNode.__table__.update().values(parent_id=None, next_id=None))
 
 
-@pytest.fixture
-def session(tables: Any) -> Iterator[Session]:
-    with tables.begin() as conn:
-        conn.execute(PWidget.__table__.update().values(favorite_entry_id=None))
-        conn.execute(PNode.__table__.update().values(parent_id=None, next_id=None))
-        for t in reversed(Base.metadata.sorted_tables):
-            conn.execute(t.delete())
-    s = Session(tables)
-    yield s
-    s.close()
+tables, session = model_fixtures(Base.metadata, before_clear=_unlink)
 
 
-def _rows(session: Session, sql: str) -> list[tuple[Any, ...]]:
-    return [tuple(r) for r in session.connection().execute(text(sql)).all()]
+_rows = session_rows
 
 
 def _verbs(counter: Any) -> list[str]:

@@ -6,7 +6,6 @@ objects between collections, collection replacement history and configuration er
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -23,6 +22,7 @@ from sqlweave.orm import (
     relationship,
 )
 from sqlweave.orm import exc as orm_exc
+from tests.orm.model_fixtures import model_fixtures, session_rows
 
 pytestmark = pytest.mark.backend
 
@@ -65,26 +65,10 @@ class SProfile(Base):
     user: Mapped[SUser | None] = relationship(back_populates="profile")
 
 
-@pytest.fixture(scope="module")
-def tables(engine: Any) -> Iterator[Any]:
-    Base.metadata.drop_all(engine)
-    Base.metadata.create_all(engine)
-    yield engine
-    Base.metadata.drop_all(engine)
+tables, session = model_fixtures(Base.metadata)
 
 
-@pytest.fixture
-def session(tables: Any) -> Iterator[Session]:
-    with tables.begin() as conn:
-        for t in reversed(Base.metadata.sorted_tables):
-            conn.execute(t.delete())
-    s = Session(tables)
-    yield s
-    s.close()
-
-
-def _rows(session: Session, sql: str) -> list[tuple[Any, ...]]:
-    return [tuple(r) for r in session.connection().execute(text(sql)).all()]
+_rows = session_rows
 
 
 def _graph(session: Session) -> SUser:

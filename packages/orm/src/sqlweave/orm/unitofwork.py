@@ -11,6 +11,7 @@ one row at a time so that each object gets its own key.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Set
 from typing import Any
 
 from sqlweave.core import exc as sa_exc
@@ -30,6 +31,82 @@ class _Ctx:
 
     def get_current_parameters(self, isolate_multiinsert_groups: bool = True) -> dict[str, Any]:
         return self.current_parameters
+
+
+_NOTHING: frozenset[str] = frozenset()
+
+
+class _InsertShape:
+    """What an INSERT of one column set needs, worked out once per (mapper, column set): the
+    primary key columns the database generates, the columns fetched back, the statement and its
+    RETURNING forms (built on first use)."""
+
+    __slots__ = ("missing_pk", "fetch", "fetch_keys", "fetched", "stmt", "_returning")
+
+    def __init__(self, mapper: Any, sig: tuple[str, ...]) -> None:
+        table = mapper.local_table
+        c2k = mapper._column_to_key
+        self.missing_pk = [c for c in mapper.primary_key if c.key not in sig]
+        # server-generated values the object can't know: defaults, SQL-expression defaults
+        missing_ids = {id(c) for c in self.missing_pk}
+        server_cols = [c for c in table.columns if c.key not in sig and id(c) not in missing_ids
+                       and c in c2k
+                       and (c.server_default is not None
+                            or (c.default is not None and c.default.is_clause_element))]
+        self.fetch = self.missing_pk + (server_cols if mapper.eager_defaults else [])
+        self.fetch_keys = [c2k[c] for c in self.fetch]
+        self.fetched = frozenset(self.fetch_keys)
+        self.stmt = insert(table)
+        self._returning: dict[bool, Any] = {}
+
+    def returning(self, sort_by_parameter_order: bool) -> Any:
+        """The INSERT with ``RETURNING`` the fetched columns (statements are immutable, so one
+        object serves every flush and its compiled form is found by the engine's cache)."""
+        stmt = self._returning.get(sort_by_parameter_order)
+        if stmt is None:
+            stmt = self._returning[sort_by_parameter_order] = self.stmt.returning(
+                *self.fetch, sort_by_parameter_order=sort_by_parameter_order)
+        return stmt
+
+
+class _InsertPlan:
+    """Per mapper, built once and kept in ``mapper._loader_cache`` (which the mapper resets when
+    its properties change): how an object's ``__dict__`` becomes INSERT parameters, what is done
+    to the object afterwards, and an :class:`_InsertShape` per column set."""
+
+    __slots__ = ("mapper", "cols", "post", "shapes")
+
+    def __init__(self, mapper: Any) -> None:
+        self.mapper = mapper
+        table = mapper.local_table
+        autoinc = table._autoincrement_column if hasattr(table, "_autoincrement_column") else None
+        vcol = mapper.version_id_col
+        vgen = mapper.version_id_generator
+        # (key, column key, None means "use the default", is the version column, Python-side
+        # default) for this table's columns; SQL expressions and other tables' are out
+        self.cols: list[tuple[str, str, bool, bool, Any]] = []
+        for key in mapper._column_keys:
+            col = mapper._props[key].columns[0]
+            if getattr(col, "table", None) is not table:
+                continue
+            dflt = col.default if col.default is not None and not getattr(col.default, "is_sequence", False) else None
+            self.cols.append((key, col.key, col is autoinc or col.server_default is not None or col.default is not None,
+                              vcol is not None and col is vcol and vgen is not False, dflt))
+        self.post = UOWTransaction._post_insert_plan(mapper)
+        self.shapes: dict[tuple[str, ...], _InsertShape] = {}
+
+    @staticmethod
+    def of(mapper: Any) -> _InsertPlan:
+        plan = mapper._loader_cache.get("uow_insert_plan")
+        if plan is None:
+            plan = mapper._loader_cache["uow_insert_plan"] = _InsertPlan(mapper)
+        return plan  # type: ignore[no-any-return]
+
+    def shape(self, sig: tuple[str, ...]) -> _InsertShape:
+        shape = self.shapes.get(sig)
+        if shape is None:
+            shape = self.shapes[sig] = _InsertShape(self.mapper, sig)
+        return shape
 
 
 class UOWTransaction:
@@ -53,43 +130,55 @@ class UOWTransaction:
     # -- entry point -------------------------------------------------------------------------------
     def execute(self) -> None:
         sess = self.session
-        self._cascades()
-        new_states = [s for s in sess._new if s not in sess._deleted]
-        dirty = [s for s in sess._modified if s.key is not None and s not in sess._deleted]
-        deleted = list(sess._deleted)
-        mappers: list[Any] = []
-        for s in new_states + dirty + deleted:
-            if s.mapper not in mappers:
-                mappers.append(s.mapper)
-        for s in new_states + dirty:
-            for key in s.mapper._relationship_keys:
-                prop = s.mapper._props[key]
-                if prop.direction == ONETOMANY and prop.mapper not in mappers and not prop.viewonly:
-                    mappers.append(prop.mapper)
+        new_states, dirty, deleted, new_by, mappers = self._gather()
+        # relationship work (cascades, foreign key sync, post_update, many-to-many) only when a
+        # mapper in this flush has relationships: a flush of plain rows skips all of it
+        rels = any(m._relationship_keys for m in mappers)
+        if rels:
+            self._cascades()
+            new_states, dirty, deleted, new_by, mappers = self._gather()
+            for m in list(mappers):
+                for key in m._relationship_keys:
+                    prop = m._props[key]
+                    if prop.direction == ONETOMANY and prop.mapper not in mappers and not prop.viewonly:
+                        mappers.append(prop.mapper)
         order = _sort_mappers(mappers)
-        parents_by_child = self._collection_parents(new_states + dirty + deleted)
+        parents_by_child = self._collection_parents(new_states + dirty + deleted) if rels else {}
         # saves, parents first
+        sess_deleted = sess._deleted
         for m in order:
-            ins = [s for s in new_states if s.mapper is m]
-            self._sync_children_of(m, parents_by_child)
-            for s in ins:
-                self._sync_many_to_one(s)
+            has_rels = rels and bool(m._relationship_keys)
+            if rels:
+                self._sync_children_of(m, parents_by_child)
+            ins = new_by.get(m)
             if ins:
+                if has_rels:
+                    for s in ins:
+                        self._sync_many_to_one(s)
                 self._insert(m, ins, parents_by_child)
+            if not sess._modified:
+                continue
+            # re-read: foreign key sync and before_* listeners may have changed more objects
             just_inserted = self.inserted_set()
             upd = [s for s in sess._modified if s.mapper is m and s.key is not None
-                   and s not in sess._deleted and s not in just_inserted]
-            for s in upd:
-                self._sync_many_to_one(s)
+                   and s not in sess_deleted and s not in just_inserted]
+            if has_rels:
+                for s in upd:
+                    self._sync_many_to_one(s)
             if upd:
                 self._update(m, upd)
-        self._post_updates(new_states + dirty)
-        self._many_to_many(new_states + dirty, deleted)
-        self._post_update_deletes(deleted)
-        for m in reversed(order):
-            dels = [s for s in deleted if s.mapper is m]
-            if dels:
-                self._delete(m, dels)
+        if rels:
+            self._post_updates(new_states + dirty)
+            self._many_to_many(new_states + dirty, deleted)
+            self._post_update_deletes(deleted)
+        if deleted:
+            dels_by: dict[Any, list[Any]] = {}
+            for s in deleted:
+                dels_by.setdefault(s.mapper, []).append(s)
+            for m in reversed(order):
+                dels = dels_by.get(m)
+                if dels:
+                    self._delete(m, dels)
         if sess.dispatch.after_flush:  # events: after_flush
             sess.dispatch.after_flush(sess, self)
         self._finish(deleted)
@@ -98,6 +187,34 @@ class UOWTransaction:
             _orm_events.fire_state_event(sess, "persistent_to_deleted", deleted)
             if sess.dispatch.after_flush_postexec:
                 sess.dispatch.after_flush_postexec(sess, self)
+
+    def _gather(self) -> tuple[list[Any], list[Any], list[Any], dict[Any, list[Any]], list[Any]]:
+        """(pending states, dirty persistent states, states to delete, pending states by mapper,
+        the mappers involved in first-seen order); objects marked for deletion are neither saved
+        nor updated."""
+        sess = self.session
+        sess_deleted = sess._deleted
+        new_states: list[Any] = []
+        new_by: dict[Any, list[Any]] = {}
+        for s in sess._new:
+            if s not in sess_deleted:
+                new_states.append(s)
+                m = s.mapper
+                group = new_by.get(m)
+                if group is None:
+                    new_by[m] = [s]
+                else:
+                    group.append(s)
+        dirty = [s for s in sess._modified if s.key is not None and s not in sess_deleted]
+        deleted = list(sess_deleted)
+        mappers = list(new_by)
+        for s in dirty:
+            if s.mapper not in mappers:
+                mappers.append(s.mapper)
+        for s in deleted:
+            if s.mapper not in mappers:
+                mappers.append(s.mapper)
+        return new_states, dirty, deleted, new_by, mappers
 
     def inserted_set(self) -> set[Any]:
         s = self.__dict__.get("_ins_set")
@@ -147,11 +264,6 @@ class UOWTransaction:
                             sess._delete_state(ist, item, set())
                         elif ist in sess._new:
                             sess.expunge(item)
-        # pending objects removed from their only parent with delete-orphan
-        for state in list(sess._new):
-            obj = state.obj()
-            if obj is None:
-                continue
         # parents being deleted: null out children's foreign keys (no delete cascade)
         for state in list(sess._deleted):
             obj = state.obj()
@@ -250,7 +362,7 @@ class UOWTransaction:
 
     # -- INSERT ---------------------------------------------------------------------------------------------
     def _insert(self, mapper: Any, states: list[Any], parents_by_child: dict[Any, Any]) -> None:
-        waves = self._self_ref_waves(mapper, states)
+        waves = self._self_ref_waves(mapper, states) if mapper._relationship_keys else [states]
         for wave in waves:
             if len(waves) > 1:
                 self._sync_children_of(mapper, parents_by_child)
@@ -299,29 +411,14 @@ class UOWTransaction:
     def _insert_batch(self, mapper: Any, states: list[Any]) -> None:
         if len(mapper.tables) > 1:  # inheritance: joined-table subclass
             return _inheritance.insert_joined(self, mapper, states)
-        table = mapper.local_table
-        autoinc = table._autoincrement_column if hasattr(table, "_autoincrement_column") else None
-        props = mapper._props
-        vcol = mapper.version_id_col
+        plan = _InsertPlan.of(mapper)
+        cols_plan = plan.cols
         vgen = mapper.version_id_generator
+        before_insert = mapper.dispatch.before_insert
         groups: dict[tuple[Any, ...], list[tuple[Any, dict[str, Any]]]] = {}
-        # once per mapper (kept in the mapper's loader cache, reset when its properties change):
-        # (key, column key, None means "use the default", is the version column, Python-side
-        # default) for this table's columns; SQL expressions and other tables' are out
-        cols_plan = mapper._loader_cache.get("insert_cols_plan")
-        if cols_plan is None:
-            cols_plan = []
-            for key in mapper._column_keys:
-                col = props[key].columns[0]
-                if getattr(col, "table", None) is not table:
-                    continue
-                dflt = col.default if col.default is not None and not getattr(col.default, "is_sequence", False) else None
-                cols_plan.append((key, col.key, col is autoinc or col.server_default is not None or col.default is not None,
-                                  vcol is not None and col is vcol and vgen is not False, dflt))
-            mapper._loader_cache["insert_cols_plan"] = cols_plan
         for state in states:
             obj = state.obj()
-            if mapper.dispatch.before_insert:  # events: before_insert
+            if before_insert:  # events: before_insert
                 mapper.dispatch.before_insert(mapper, self._conn_for(mapper), obj)
             d = obj.__dict__
             params: dict[str, Any] = {}
@@ -345,71 +442,71 @@ class UOWTransaction:
                     d[key] = v
                     params[ckey] = v
             sig = tuple(params)
-            groups.setdefault(sig, []).append((state, params))
+            group = groups.get(sig)
+            if group is None:
+                groups[sig] = [(state, params)]
+            else:
+                group.append((state, params))
         conn = self._conn_for(mapper)
         dialect = conn.dialect
-        pk_cols = list(mapper.primary_key)
-        eager = mapper.eager_defaults
         for sig, items in groups.items():
-            # per (mapper, column set), once: what the INSERT must fetch back and the statement
-            plan_key = ("insert_sig", sig)
-            cached = mapper._loader_cache.get(plan_key)
-            if cached is None:
-                missing_pk = [c for c in pk_cols if c.key not in sig]
-                # server-generated values the object can't know: defaults, SQL-expression defaults
-                missing_ids = {id(c) for c in missing_pk}
-                server_cols = [c for c in table.columns if c.key not in sig and id(c) not in missing_ids
-                               and c in mapper._column_to_key
-                               and (c.server_default is not None
-                                    or (c.default is not None and c.default.is_clause_element))]
-                fetch = missing_pk + (server_cols if eager else [])
-                cached = mapper._loader_cache[plan_key] = (missing_pk, fetch, insert(table))
-            missing_pk, fetch, stmt = cached
-            batch_returning = (len(items) > 1 and dialect.insert_executemany_returning
-                               and dialect.insert_returning
-                               and getattr(dialect, "insert_executemany_returning_sort_by_parameter_order", False))
-            fetched: set[str] = set()
-            if fetch and dialect.insert_returning and not batch_returning and len(items) > 1 \
-                    and (missing_pk or eager is True):
+            fetched = self._insert_rows(mapper, conn, dialect, plan.shape(sig), items)
+            post = plan.post
+            after_insert = mapper.dispatch.after_insert
+            for state, params in items:
+                self._post_insert(mapper, state, params, fetched, post)
+                if after_insert:  # events: after_insert
+                    mapper.dispatch.after_insert(mapper, conn, state.obj())
+
+    def _insert_rows(self, mapper: Any, conn: Any, dialect: Any, shape: _InsertShape,
+                     items: list[tuple[Any, dict[str, Any]]]) -> frozenset[str]:
+        """Run the INSERT(s) of one column set and put the values fetched back on the objects:
+        one round trip with RETURNING where the dialect can tie rows to parameters, otherwise one
+        row at a time when keys must come back, otherwise one executemany. Returns the keys of the
+        attributes fetched by RETURNING."""
+        fetch = shape.fetch
+        many = len(items) > 1
+        if fetch and dialect.insert_returning:
+            fetch_keys = shape.fetch_keys
+            batch = many and dialect.insert_executemany_returning and \
+                getattr(dialect, "insert_executemany_returning_sort_by_parameter_order", False)
+            if not many or batch:
+                # keys and server defaults come back with the INSERT; with several rows,
+                # sort_by_parameter_order ties each returned row to its parameters
+                if many:
+                    rows = conn.execute(shape.returning(True), [p for _, p in items]).all()
+                else:
+                    rows = conn.execute(shape.returning(False), items[0][1]).all()
+                if len(rows) != len(items):
+                    raise orm_exc.FlushError(
+                        f"INSERT into {mapper.local_table.name!r} returned {len(rows)} rows for "
+                        f"{len(items)} objects")
+                for (state, _), row in zip(items, rows):
+                    d = state.obj().__dict__
+                    for k, v in zip(fetch_keys, row):
+                        d[k] = v
+                return shape.fetched
+            if shape.missing_pk or mapper.eager_defaults is True:
                 # RETURNING, but not for executemany: one row at a time, values in the same trip
-                rstmt = stmt.returning(*fetch)
+                rstmt = shape.returning(False)
                 for state, params in items:
                     row = conn.execute(rstmt, params).first()
                     d = state.obj().__dict__
-                    for c, v in zip(fetch, row):
-                        d[mapper._column_to_key[c]] = v
-                fetched = {mapper._column_to_key[c] for c in fetch}
-            elif fetch and dialect.insert_returning and (len(items) == 1 or batch_returning):
-                # one round trip: keys and server defaults come back with the INSERT; with
-                # several rows, sort_by_parameter_order ties each returned row to its parameters
-                res = conn.execute(stmt.returning(*fetch, sort_by_parameter_order=len(items) > 1),
-                                   [p for _, p in items] if len(items) > 1 else items[0][1])
-                rows = res.all()
-                if len(rows) != len(items):
-                    raise orm_exc.FlushError(
-                        f"INSERT into {table.name!r} returned {len(rows)} rows for {len(items)} objects")
-                for (state, _), row in zip(items, rows):
-                    d = state.obj().__dict__
-                    for c, v in zip(fetch, row):
-                        d[mapper._column_to_key[c]] = v
-                fetched = {mapper._column_to_key[c] for c in fetch}
-            elif not missing_pk:
-                conn.execute(stmt, [p for _, p in items]) if len(items) > 1 else conn.execute(stmt, items[0][1])
-            else:
-                # no RETURNING: one row at a time, so that each object gets its own key
-                for state, params in items:
-                    res = conn.execute(stmt, params)
-                    pk = res.inserted_primary_key
-                    d = state.obj().__dict__
-                    for c, v in zip(pk_cols, pk):
-                        k = mapper._column_to_key[c]
-                        if d.get(k) is None:
-                            d[k] = v
-            plan = self._post_insert_plan(mapper)
-            for state, params in items:
-                self._post_insert(mapper, state, params, fetched, plan)
-                if mapper.dispatch.after_insert:  # events: after_insert
-                    mapper.dispatch.after_insert(mapper, conn, state.obj())
+                    for k, v in zip(fetch_keys, row):
+                        d[k] = v
+                return shape.fetched
+        if not shape.missing_pk:
+            conn.execute(shape.stmt, [p for _, p in items]) if many else conn.execute(shape.stmt, items[0][1])
+            return _NOTHING
+        # no RETURNING: one row at a time, so that each object gets its own key
+        pk_keys = mapper._pk_keys
+        for state, params in items:
+            pk = conn.execute(shape.stmt, params).inserted_primary_key
+            d = state.obj().__dict__
+            for k, v in zip(pk_keys, pk):
+                if d.get(k) is None:
+                    d[k] = v
+        return _NOTHING
 
     @staticmethod
     def _post_insert_plan(mapper: Any) -> list[tuple[str, str | None, bool, bool]]:
@@ -428,7 +525,7 @@ class UOWTransaction:
             plan.append((key, col.key, srv, srv or col.default is not None or bool(col.primary_key)))
         return plan
 
-    def _post_insert(self, mapper: Any, state: Any, params: dict[str, Any], fetched: set[str] = frozenset(),  # type: ignore[assignment]
+    def _post_insert(self, mapper: Any, state: Any, params: dict[str, Any], fetched: Set[str] = _NOTHING,
                      plan: list[tuple[str, str | None, bool, bool]] | None = None) -> None:
         obj = state.obj()
         d = obj.__dict__

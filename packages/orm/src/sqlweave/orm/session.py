@@ -12,7 +12,7 @@ from sqlweave.orm import events as _orm_events
 from sqlweave.orm import exc as orm_exc
 from sqlweave.orm.base import MAPPER_ATTR, NO_VALUE, STATE_ATTR, class_mapper, instance_state
 from sqlweave.orm.identity import IdentityMap
-from sqlweave.orm.state import _sessions, get_history
+from sqlweave.orm.state import _register_session, get_history
 
 _ids = itertools.count(1)
 _DEFAULT: Any = object()
@@ -86,7 +86,7 @@ class Session:
         self.autobegin = autobegin
         self.info = dict(info or {})
         self.hash_key = next(_ids)
-        _sessions[self.hash_key] = self
+        _register_session(self)
         self.identity_map = IdentityMap()
         self._new: dict[Any, Any] = {}
         self._deleted: dict[Any, Any] = {}
@@ -256,35 +256,44 @@ class Session:
                 self._root_conn_trans.commit()
             elif self._conn.in_transaction():
                 self._conn.commit()
-        for conn in self.__dict__.get("_extra_conns", {}).values():  # binds= connections
-            if conn.in_transaction():
-                conn.commit()
+        extra = self.__dict__.get("_extra_conns")
+        if extra:  # binds= connections
+            for conn in extra.values():
+                if conn.in_transaction():
+                    conn.commit()
         for state in root._deleted:
             state.session_id = None
             state._strong = None
         if self.dispatch.deleted_to_detached:  # events: deleted_to_detached
             _orm_events.fire_state_event(self, "deleted_to_detached", root._deleted)
         if self.expire_on_commit:
-            for state in self.identity_map.all_states():
+            for state in list(self.identity_map._dict.values()):
                 state._expire()
         self._end_transaction()
         if self.dispatch.after_commit:  # events: after_commit
             self.dispatch.after_commit(self)
 
     def _end_transaction(self) -> None:
-        ended = list(reversed(self._trans_stack)) if self.dispatch.after_transaction_end else ()
-        self._trans_stack.clear()
-        for t in ended:
-            self._transaction_ended(t)
-        for bind, conn in self.__dict__.pop("_extra_conns", {}).items():  # binds= connections
-            if conn.in_transaction():
-                conn.rollback()  # not committed: rollback() / close() / failed flush
-            if conn is not bind:
-                conn.close()
+        if self.dispatch.after_transaction_end:
+            ended = list(reversed(self._trans_stack))
+            self._trans_stack.clear()
+            for t in ended:
+                self._transaction_ended(t)
+        else:
+            self._trans_stack.clear()
+        if "_extra_conns" in self.__dict__:
+            self._end_extra_connections()
         if self._conn is not None and getattr(self, "_owns_conn", True):
             self._conn.close()
         self._conn = None
         self._root_conn_trans = None
+
+    def _end_extra_connections(self) -> None:
+        for bind, conn in self.__dict__.pop("_extra_conns").items():  # binds= connections
+            if conn.in_transaction():
+                conn.rollback()  # not committed: rollback() / close() / failed flush
+            if conn is not bind:
+                conn.close()
 
     def rollback(self) -> None:
         """Roll back: pending objects are expunged, persistent ones expired, deleted ones restored."""
@@ -431,7 +440,8 @@ class Session:
             return
         if self.dispatch.after_attach:  # events: after_attach
             self.dispatch.after_attach(self, obj)
-        self._cascade_save(state, obj)
+        if state.mapper._relationship_keys:
+            self._cascade_save(state, obj)
 
     def _cascade_save(self, state: Any, obj: Any) -> None:
         d = obj.__dict__
@@ -452,18 +462,25 @@ class Session:
         state = instance_state(instance)
         if state.key is None:
             raise sa_exc.InvalidRequestError(f"Instance '{state._repr()}' is not persisted")
-        self._delete_state(state, instance, set())
+        self._delete_state(state, instance, None)
 
-    def _delete_state(self, state: Any, obj: Any, seen: set[int]) -> None:
-        if id(state) in seen:
-            return
-        seen.add(id(state))
+    def _delete_state(self, state: Any, obj: Any, seen: set[int] | None) -> None:
+        """Mark ``state`` deleted and cascade; ``seen`` (ids of states visited by this cascade)
+        is made only when there are relationships to cascade along."""
+        if seen is not None:
+            if id(state) in seen:
+                return
+            seen.add(id(state))
         if state.session_id is None:
             self._save_or_update_state(state, obj)
         if state in self._deleted or state._deleted:
             return
         self._deleted[state] = obj
         state._strong = obj
+        if not state.mapper._relationship_keys:
+            return
+        if seen is None:
+            seen = {id(state)}
         for key in state.mapper._relationship_keys:
             prop = state.mapper._props[key]
             if not prop.cascade.delete:
@@ -915,13 +932,11 @@ class Session:
         if not (self._new or self._modified or self._deleted):
             return
         t = self._autobegin_t()
-        from sqlweave.orm.unitofwork import UOWTransaction
-
         if self.dispatch.before_flush:  # events: before_flush
             self.dispatch.before_flush(self, None, objects)
         self._flushing = True
         try:
-            UOWTransaction(self, t).execute()
+            _uow_class()(self, t).execute()
         except BaseException as err:
             self._flushing = False
             self._flush_failed(err)
@@ -947,6 +962,20 @@ class Session:
             except Exception:  # the original error is what matters
                 pass
         root._failed = err
+
+
+def _uow_class() -> Any:
+    """``UOWTransaction``, imported on the first flush (unitofwork imports this module's
+    neighbours; a module global keeps later flushes free of the import statement)."""
+    global _UOW
+    if _UOW is None:
+        from sqlweave.orm.unitofwork import UOWTransaction
+
+        _UOW = UOWTransaction
+    return _UOW
+
+
+_UOW: Any = None
 
 
 class sessionmaker:  # noqa: N801 - SQLAlchemy's name

@@ -14,8 +14,21 @@ from typing import Any, NamedTuple
 from sqlweave.orm.base import NO_VALUE, STATE_ATTR
 from sqlweave.orm.collections import collection_members
 
-#: session id -> Session (weak), so states can find their session without a strong cycle
-_sessions: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
+#: session id -> weak reference to the Session, so states can find their session without a
+#: strong cycle (a plain dict of weakrefs: a lookup is a dict get and a call, no Python frames)
+_session_refs: dict[int, weakref.ref[Any]] = {}
+
+
+def _register_session(session: Any) -> None:
+    """Make ``session`` findable by its ``hash_key``, until it is garbage collected."""
+    key = session.hash_key
+    _session_refs[key] = weakref.ref(session, lambda _ref: _session_refs.pop(key, None))
+
+
+def _session_of(session_id: int | None) -> Any:
+    """The live Session with this id, or None."""
+    ref = _session_refs.get(session_id) if session_id is not None else None
+    return ref() if ref is not None else None
 
 
 class History(NamedTuple):
@@ -65,7 +78,7 @@ class InstanceState:
 
     # weakref callback: the object was garbage collected
     def __call__(self, ref: Any) -> None:
-        sess = _sessions.get(self.session_id) if self.session_id is not None else None
+        sess = _session_of(self.session_id)
         if sess is not None and self.key is not None:
             sess.identity_map._gc(self)
 
@@ -114,9 +127,7 @@ class InstanceState:
     @property
     def session(self) -> Any:
         """The owning Session, or None."""
-        if self.session_id is None:
-            return None
-        return _sessions.get(self.session_id)
+        return _session_of(self.session_id)
 
     @property
     def object(self) -> Any:
@@ -143,7 +154,7 @@ class InstanceState:
         self.modified = True
         if self.session_id is not None:
             self._strong = obj
-            sess = _sessions.get(self.session_id)
+            sess = _session_of(self.session_id)
             if sess is not None and self.key is not None:
                 sess._modified.add(self)
 
@@ -171,12 +182,12 @@ class InstanceState:
         if mapper.class_dispatch.expire:  # events: expire
             mapper.class_dispatch.expire(obj, None if keys is None else list(keys))
         if keys is None:
+            pop = d.pop
             for key in mapper._column_keys:
-                if key in d:
-                    del d[key]
-                self.expired_attributes.add(key)
+                pop(key, None)
+            self.expired_attributes.update(mapper._column_keys)
             for key in mapper._relationship_keys:
-                d.pop(key, None)
+                pop(key, None)
             self.committed_state.clear()
             self.modified = False
             self._strong = None

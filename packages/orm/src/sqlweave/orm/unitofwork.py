@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Set
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlweave.core import exc as sa_exc
 from sqlweave.core.sql.dml import delete, insert, update
@@ -69,15 +69,45 @@ class _InsertShape:
         return stmt
 
 
-class _InsertPlan:
+_P = TypeVar("_P", bound="_MapperPlan")
+
+
+class _MapperPlan:
+    """Base of the per-mapper flush plans: built once per mapper and kept in
+    ``mapper._loader_cache`` (which the mapper resets when its properties change), with one
+    *shape* (statement and fetch details) per column set, made on first use."""
+
+    __slots__ = ("mapper", "shapes")
+    _shape_cls: Any
+
+    def __init__(self, mapper: Any) -> None:
+        self.mapper = mapper
+        self.shapes: dict[tuple[str, ...], Any] = {}
+
+    @classmethod
+    def of(cls: type[_P], mapper: Any) -> _P:
+        plan = mapper._loader_cache.get(cls)
+        if plan is None:
+            plan = mapper._loader_cache[cls] = cls(mapper)
+        return plan  # type: ignore[no-any-return]
+
+    def shape(self, sig: tuple[str, ...]) -> Any:
+        shape = self.shapes.get(sig)
+        if shape is None:
+            shape = self.shapes[sig] = self._shape_cls(self.mapper, sig)
+        return shape
+
+
+class _InsertPlan(_MapperPlan):
     """Per mapper, built once and kept in ``mapper._loader_cache`` (which the mapper resets when
     its properties change): how an object's ``__dict__`` becomes INSERT parameters, what is done
     to the object afterwards, and an :class:`_InsertShape` per column set."""
 
-    __slots__ = ("mapper", "cols", "post", "shapes")
+    __slots__ = ("cols", "post")
+    _shape_cls = _InsertShape
 
     def __init__(self, mapper: Any) -> None:
-        self.mapper = mapper
+        super().__init__(mapper)
         table = mapper.local_table
         autoinc = table._autoincrement_column if hasattr(table, "_autoincrement_column") else None
         vcol = mapper.version_id_col
@@ -93,20 +123,79 @@ class _InsertPlan:
             self.cols.append((key, col.key, col is autoinc or col.server_default is not None or col.default is not None,
                               vcol is not None and col is vcol and vgen is not False, dflt))
         self.post = UOWTransaction._post_insert_plan(mapper)
-        self.shapes: dict[tuple[str, ...], _InsertShape] = {}
 
-    @staticmethod
-    def of(mapper: Any) -> _InsertPlan:
-        plan = mapper._loader_cache.get("uow_insert_plan")
-        if plan is None:
-            plan = mapper._loader_cache["uow_insert_plan"] = _InsertPlan(mapper)
-        return plan  # type: ignore[no-any-return]
 
-    def shape(self, sig: tuple[str, ...]) -> _InsertShape:
-        shape = self.shapes.get(sig)
-        if shape is None:
-            shape = self.shapes[sig] = _InsertShape(self.mapper, sig)
-        return shape
+
+def _key_criteria(mapper: Any) -> Any:
+    """``pk_0 = :pk_0 AND ...`` (and ``version = :ver_old`` for a versioned mapper)."""
+    crit = [c == bindparam(f"pk_{i}") for i, c in enumerate(mapper.primary_key)]
+    if mapper.version_id_col is not None:
+        crit.append(mapper.version_id_col == bindparam("ver_old"))
+    return and_(*crit)
+
+
+class _UpdateShape:
+    """Per (mapper, column set), built once: the UPDATE ... WHERE key (and version) = ... and the
+    server-side values it may fetch back with RETURNING."""
+
+    __slots__ = ("stmt", "fetch", "fetch_ids", "want_returning", "_returning")
+
+    def __init__(self, mapper: Any, sig: tuple[str, ...]) -> None:
+        table = mapper.local_table
+        vcol = mapper.version_id_col
+        self.stmt = update(table).where(_key_criteria(mapper))
+        # server-side values of the UPDATE (SQL onupdate, server_onupdate, server versioning)
+        self.fetch = [c for c in table.columns if c.key not in sig and c in mapper._column_to_key
+                      and (c.server_onupdate is not None
+                           or (c.onupdate is not None and c.onupdate.is_clause_element))]
+        self.fetch_ids = {id(c) for c in self.fetch}
+        # RETURNING (where the dialect has it) when asked for, or to learn a server-side version
+        self.want_returning = bool(self.fetch) and (
+            mapper.eager_defaults is True or (vcol is not None and id(vcol) in self.fetch_ids))
+        self._returning: Any = None
+
+    def returning(self) -> Any:
+        if self._returning is None:
+            self._returning = self.stmt.returning(*self.fetch)
+        return self._returning
+
+
+class _UpdatePlan(_MapperPlan):
+    """Per mapper, built once and kept in ``mapper._loader_cache``: the attributes that are
+    columns of the mapper's table (attribute key -> column key), the primary key parameter names,
+    onupdate and expression bookkeeping, and an :class:`_UpdateShape` per column set."""
+
+    __slots__ = ("cols", "pk_params", "vkey", "py_onupdate", "srv_onupdate", "expr_keys", "_delete_stmt")
+    _shape_cls = _UpdateShape
+
+    def __init__(self, mapper: Any) -> None:
+        super().__init__(mapper)
+        table = mapper.local_table
+        props = mapper._props
+        vcol = mapper.version_id_col
+        c2k = mapper._column_to_key
+        self.cols: dict[str, str] = {}
+        for key, prop in props.items():
+            if prop._is_column:
+                col = prop.columns[0]
+                if getattr(col, "table", None) is table:
+                    self.cols[key] = col.key
+        self.pk_params = [f"pk_{i}" for i in range(len(mapper.primary_key))]
+        self.vkey: str = c2k[vcol] if vcol is not None else ""
+        self.py_onupdate = [(c, c2k[c]) for c in table.columns if c.onupdate is not None and c is not vcol
+                            and (c.onupdate.is_scalar or c.onupdate.is_callable) and c in c2k]
+        self.srv_onupdate = [(c, c2k[c]) for c in table.columns
+                             if (c.onupdate is not None or c.server_onupdate is not None) and c in c2k]
+        self.expr_keys = [k for k in mapper._column_keys if props[k]._is_expression
+                          and props[k].expire_on_flush and not props[k]._query_expression]
+        self._delete_stmt: Any = None
+
+    def delete_stmt(self) -> Any:
+        """DELETE ... WHERE key (and version) = ... (the same parameters as the UPDATE's)."""
+        if self._delete_stmt is None:
+            self._delete_stmt = delete(self.mapper.local_table).where(_key_criteria(self.mapper))
+        return self._delete_stmt
+
 
 
 class UOWTransaction:
@@ -133,7 +222,11 @@ class UOWTransaction:
         new_states, dirty, deleted, new_by, mappers = self._gather()
         # relationship work (cascades, foreign key sync, post_update, many-to-many) only when a
         # mapper in this flush has relationships: a flush of plain rows skips all of it
-        rels = any(m._relationship_keys for m in mappers)
+        rels = False
+        for m in mappers:
+            if m._relationship_keys:
+                rels = True
+                break
         if rels:
             self._cascades()
             new_states, dirty, deleted, new_by, mappers = self._gather()
@@ -142,7 +235,17 @@ class UOWTransaction:
                     prop = m._props[key]
                     if prop.direction == ONETOMANY and prop.mapper not in mappers and not prop.viewonly:
                         mappers.append(prop.mapper)
-        order = _sort_mappers(mappers)
+        order = _sort_mappers(mappers) if len(mappers) > 1 else mappers
+        # the dirty objects by mapper, while nothing else is marked modified (the set only grows
+        # during a flush, so an unchanged size means unchanged contents)
+        n_modified = len(sess._modified)
+        dirty_by: dict[Any, list[Any]] = {}
+        for s in dirty:
+            group = dirty_by.get(s.mapper)
+            if group is None:
+                dirty_by[s.mapper] = [s]
+            else:
+                group.append(s)
         parents_by_child = self._collection_parents(new_states + dirty + deleted) if rels else {}
         # saves, parents first
         sess_deleted = sess._deleted
@@ -158,10 +261,13 @@ class UOWTransaction:
                 self._insert(m, ins, parents_by_child)
             if not sess._modified:
                 continue
-            # re-read: foreign key sync and before_* listeners may have changed more objects
-            just_inserted = self.inserted_set()
-            upd = [s for s in sess._modified if s.mapper is m and s.key is not None
-                   and s not in sess_deleted and s not in just_inserted]
+            if len(sess._modified) == n_modified:
+                upd = dirty_by.get(m, [])
+            else:
+                # re-read: foreign key sync and before_* listeners changed more objects
+                just_inserted = self.inserted_set()
+                upd = [s for s in sess._modified if s.mapper is m and s.key is not None
+                       and s not in sess_deleted and s not in just_inserted]
             if has_rels:
                 for s in upd:
                     self._sync_many_to_one(s)
@@ -545,8 +651,9 @@ class UOWTransaction:
                 elif srv and d[key] is None:
                     del d[key]
                     expired.add(key)
-        ident = (mapper.base_mapper, tuple([d.get(k) for k in mapper._pk_keys]))
-        if None in ident[1]:
+        pk = tuple([d.get(k) for k in mapper._pk_keys])
+        ident = (mapper.base_mapper, pk)
+        if None in pk:
             raise orm_exc.FlushError(
                 f"Instance {state._repr()} has a NULL identity key after INSERT; check that the "
                 "primary key is generated by the database or assigned before flush")
@@ -557,9 +664,10 @@ class UOWTransaction:
                 f"New instance {state._repr()} with identity key {ident} conflicts with persistent "
                 f"instance {existing._repr()}")
         state.key = ident
-        imap._add(state)
-        self.session._new.pop(state, None)
-        for t in self.session._trans_stack:
+        imap._dict[ident] = state
+        sess = self.session
+        sess._new.pop(state, None)
+        for t in sess._trans_stack:
             t._inserted[state] = obj
         self.inserted.append(state)
 
@@ -567,35 +675,27 @@ class UOWTransaction:
     def _update(self, mapper: Any, states: list[Any]) -> None:
         if len(mapper.tables) > 1:  # inheritance: joined-table subclass
             return _inheritance.update_joined(self, mapper, states)
-        table = mapper.local_table
-        props = mapper._props
+        plan = _UpdatePlan.of(mapper)
+        cols = plan.cols
+        py_onupdate = plan.py_onupdate
+        pk_params = plan.pk_params
+        one_column = len(pk_params) + 1  # size of the parameters of a one-column UPDATE
         vcol = mapper.version_id_col
-        vkey: str = mapper._column_to_key[vcol] if vcol is not None else ""
-        c2k = mapper._column_to_key
-        # computed once per batch: usually all empty, so the per-row loops below cost nothing
-        py_onupdate = [(c, c2k[c]) for c in table.columns if c.onupdate is not None and c is not vcol
-                       and (c.onupdate.is_scalar or c.onupdate.is_callable) and c in c2k]
-        srv_onupdate = [(c, c2k[c]) for c in table.columns
-                        if (c.onupdate is not None or c.server_onupdate is not None) and c in c2k]
-        expr_keys = [k for k in mapper._column_keys if props[k]._is_expression
-                     and props[k].expire_on_flush and not props[k]._query_expression]
-        pk_keys = mapper._pk_keys
+        vkey = plan.vkey
+        before_update = mapper.dispatch.before_update
         groups: dict[tuple[Any, ...], list[tuple[Any, dict[str, Any]]]] = {}
         for state in states:
             obj = state.obj()
             if obj is None:
                 continue
-            if mapper.dispatch.before_update:  # events: before_update
+            if before_update:  # events: before_update
                 mapper.dispatch.before_update(mapper, self._conn_for(mapper), obj)
             d = obj.__dict__
             committed = state.committed_state
             params: dict[str, Any] = {}
             for key in committed:
-                prop = props.get(key)
-                if prop is None or not prop._is_column:
-                    continue
-                col = prop.columns[0]
-                if getattr(col, "table", None) is not table or key not in d:
+                ckey = cols.get(key)
+                if ckey is None or key not in d:
                     continue
                 old = committed[key]
                 new = d[key]
@@ -606,7 +706,7 @@ class UOWTransaction:
                         same = False
                     if same:
                         continue
-                params[col.key] = new
+                params[ckey] = new
             if not params:
                 continue
             for c, k in py_onupdate:
@@ -615,8 +715,8 @@ class UOWTransaction:
                     v = c.onupdate.arg if c.onupdate.is_scalar else c.onupdate.arg(_Ctx(params))
                     params[c.key] = v
                     d[k] = v
-            for i, v in enumerate(state.key[1]):
-                params[f"pk_{i}"] = v
+            for name, v in zip(pk_params, state.key[1]):
+                params[name] = v
             if vcol is not None:
                 if vkey in committed and committed[vkey] is not NO_VALUE:
                     cur = committed[vkey]
@@ -627,66 +727,88 @@ class UOWTransaction:
                     newv = mapper.version_id_generator(cur)
                     d[vkey] = newv
                     params[vcol.key] = newv
-            sig = tuple(sorted(params))
-            groups.setdefault(sig, []).append((state, params))
-        conn = self._conn_for(mapper)
-        sane_multi = conn.dialect.supports_sane_multi_rowcount
-        for sig, items in groups.items():
-            crit = [c == bindparam(f"pk_{i}") for i, c in enumerate(mapper.primary_key)]
-            if vcol is not None:
-                crit.append(vcol == bindparam("ver_old"))
-            stmt = update(table).where(and_(*crit))
-            # server-side values of the UPDATE (SQL onupdate, server_onupdate, server versioning)
-            fetch = [c for c in table.columns if c.key not in sig and c in mapper._column_to_key
-                     and (c.server_onupdate is not None or (c.onupdate is not None and c.onupdate.is_clause_element))]
-            fetch_ids = {id(c) for c in fetch}
-            want_returning = bool(fetch) and conn.dialect.update_returning and (
-                mapper.eager_defaults is True or (vcol is not None and id(vcol) in fetch_ids))
-            fetched: dict[Any, Any] = {}
-            if want_returning:
-                # RETURNING works per statement, so these rows go one at a time
-                rstmt = stmt.returning(*fetch)
-                for state, p in items:
-                    row = conn.execute(rstmt, p).first()
-                    self._check_rowcount(0 if row is None else 1, 1, "UPDATE", table, vcol is not None, True)
-                    fetched[state] = row
-            elif len(items) > 1 and sane_multi:
-                res = conn.execute(stmt, [p for _, p in items])
-                self._check_rowcount(res.rowcount, len(items), "UPDATE", table, vcol is not None, True)
+            # one changed column: the order is fixed (column, then the key); otherwise sorted,
+            # so that the same column set changed in another order shares the batch
+            sig = tuple(params) if len(params) == one_column else tuple(sorted(params))
+            group = groups.get(sig)
+            if group is None:
+                groups[sig] = [(state, params)]
             else:
-                for _, p in items:
-                    res = conn.execute(stmt, p)
-                    self._check_rowcount(res.rowcount, 1, "UPDATE", table, vcol is not None, True)
+                group.append((state, params))
+        conn = self._conn_for(mapper)
+        for sig, items in groups.items():
+            shape = plan.shape(sig)
+            fetched = self._update_rows(mapper, conn, shape, items)
+            self._after_update(mapper, conn, plan, shape, items, fetched)
+
+    def _update_rows(self, mapper: Any, conn: Any, shape: _UpdateShape,
+                     items: list[tuple[Any, dict[str, Any]]]) -> dict[Any, Any]:
+        """Run the UPDATE(s) of one column set, checking the matched row counts; returns the rows
+        fetched back by RETURNING, by state."""
+        table = mapper.local_table
+        versioned = mapper.version_id_col is not None
+        fetched: dict[Any, Any] = {}
+        if shape.want_returning and conn.dialect.update_returning:
+            # RETURNING works per statement, so these rows go one at a time
+            rstmt = shape.returning()
             for state, p in items:
-                obj = state.obj()
-                d = obj.__dict__
-                row = fetched.get(state)
-                if row is not None:
-                    for c, v in zip(fetch, row):
-                        k = mapper._column_to_key[c]
-                        d[k] = v
-                        state.expired_attributes.discard(k)
-                for key in expr_keys:
-                    d.pop(key, None)
-                    state.expired_attributes.add(key)
-                for c, k in srv_onupdate:
-                    if c.key not in p and not (row is not None and id(c) in fetch_ids):
-                        d.pop(k, None)
-                        state.expired_attributes.add(k)
-                committed = state.committed_state
-                if any(k in committed for k in pk_keys):
-                    # a primary key change moves the identity; an expired key column keeps it
-                    new_key = (state.key[0], tuple(d[k] if k in d else state.key[1][i]
-                                                   for i, k in enumerate(pk_keys)))
-                    if new_key != state.key:
-                        self.session.identity_map._remove(state)
-                        state.key = new_key
-                        self.session.identity_map._add(state)
-                for t in self.session._trans_stack:
-                    t._updated[state] = obj
-                self.updated.append(state)
-                if mapper.dispatch.after_update:  # events: after_update
-                    mapper.dispatch.after_update(mapper, conn, obj)
+                row = conn.execute(rstmt, p).first()
+                self._check_rowcount(0 if row is None else 1, 1, "UPDATE", table, versioned, True)
+                fetched[state] = row
+        elif len(items) > 1 and conn.dialect.supports_sane_multi_rowcount:
+            res = conn.execute(shape.stmt, [p for _, p in items])
+            self._check_rowcount(res.rowcount, len(items), "UPDATE", table, versioned, True)
+        else:
+            for _, p in items:
+                res = conn.execute(shape.stmt, p)
+                self._check_rowcount(res.rowcount, 1, "UPDATE", table, versioned, True)
+        return fetched
+
+    def _after_update(self, mapper: Any, conn: Any, plan: _UpdatePlan, shape: _UpdateShape,
+                      items: list[tuple[Any, dict[str, Any]]], fetched: dict[Any, Any]) -> None:
+        """Bookkeeping after an UPDATE batch: fetched and expired values, identity changes,
+        transaction records and ``after_update``."""
+        expr_keys = plan.expr_keys
+        srv_onupdate = plan.srv_onupdate
+        pk_keys = mapper._pk_keys
+        c2k = mapper._column_to_key
+        trans_stack = self.session._trans_stack
+        updated = self.updated
+        after_update = mapper.dispatch.after_update
+        for state, p in items:
+            obj = state.obj()
+            d = obj.__dict__
+            row = fetched.get(state) if fetched else None
+            if row is not None:
+                for c, v in zip(shape.fetch, row):
+                    k = c2k[c]
+                    d[k] = v
+                    state.expired_attributes.discard(k)
+            for key in expr_keys:
+                d.pop(key, None)
+                state.expired_attributes.add(key)
+            for c, k in srv_onupdate:
+                if c.key not in p and not (row is not None and id(c) in shape.fetch_ids):
+                    d.pop(k, None)
+                    state.expired_attributes.add(k)
+            committed = state.committed_state
+            for k in pk_keys:
+                if k in committed:
+                    self._rekey(state, d, pk_keys)
+                    break
+            for t in trans_stack:
+                t._updated[state] = obj
+            updated.append(state)
+            if after_update:  # events: after_update
+                mapper.dispatch.after_update(mapper, conn, obj)
+
+    def _rekey(self, state: Any, d: dict[str, Any], pk_keys: list[str]) -> None:
+        """A primary key change moves the identity; an expired key column keeps it."""
+        new_key = (state.key[0], tuple(d[k] if k in d else state.key[1][i] for i, k in enumerate(pk_keys)))
+        if new_key != state.key:
+            self.session.identity_map._remove(state)
+            state.key = new_key
+            self.session.identity_map._add(state)
 
     def _check_rowcount(self, got: int, expected: int, verb: str, table: Any, versioned: bool, strict: bool) -> None:
         if got == -1 or got == expected:
@@ -854,32 +976,34 @@ class UOWTransaction:
             return _inheritance.delete_joined(self, mapper, states)
         table = mapper.local_table
         vcol = mapper.version_id_col
-        waves = self._delete_waves(mapper, states)
+        versioned = vcol is not None
+        vk = mapper._column_to_key[vcol] if versioned else ""
+        plan = _UpdatePlan.of(mapper)
+        pk_params = plan.pk_params
+        stmt = plan.delete_stmt()
+        waves = self._delete_waves(mapper, states) if mapper._relationship_keys else [states]
         conn = self._conn_for(mapper)
+        before_delete = mapper.dispatch.before_delete
         for wave in waves:
             params = []
             for state in wave:
-                if mapper.dispatch.before_delete:  # events: before_delete
+                if before_delete:  # events: before_delete
                     mapper.dispatch.before_delete(mapper, conn, state.obj())
-                d = state.obj().__dict__
-                p = {f"pk_{i}": (state.key[1][i]) for i in range(len(mapper.primary_key))}
-                if vcol is not None:
-                    vk = mapper._column_to_key[vcol]
-                    p["ver_old"] = state.committed_state.get(vk, d.get(vk)) if vk in d or vk in state.committed_state else None
+                p = dict(zip(pk_params, state.key[1]))
+                if versioned:
+                    d = state.obj().__dict__
+                    committed = state.committed_state
+                    p["ver_old"] = committed.get(vk, d.get(vk)) if vk in d or vk in committed else None
                     if p["ver_old"] is NO_VALUE or p["ver_old"] is None:
                         p["ver_old"] = getattr(state.obj(), vk)
                 params.append(p)
-            crit = [c == bindparam(f"pk_{i}") for i, c in enumerate(mapper.primary_key)]
-            if vcol is not None:
-                crit.append(vcol == bindparam("ver_old"))
-            stmt = delete(table).where(and_(*crit))
             if len(params) > 1 and conn.dialect.supports_sane_multi_rowcount:
                 res = conn.execute(stmt, params)
-                self._check_rowcount(res.rowcount, len(params), "DELETE", table, vcol is not None, False)
+                self._check_rowcount(res.rowcount, len(params), "DELETE", table, versioned, False)
             else:
                 for p in params:
                     res = conn.execute(stmt, p)
-                    self._check_rowcount(res.rowcount, 1, "DELETE", table, vcol is not None, False)
+                    self._check_rowcount(res.rowcount, 1, "DELETE", table, versioned, False)
             if mapper.dispatch.after_delete:  # events: after_delete
                 for state in wave:
                     mapper.dispatch.after_delete(mapper, conn, state.obj())
@@ -928,21 +1052,27 @@ class UOWTransaction:
     # -- bookkeeping ----------------------------------------------------------------------------------------
     def _finish(self, deleted: list[Any]) -> None:
         sess = self.session
-        for state in self.inserted + self.updated:
-            state._commit_all()
-            sess._modified.discard(state)
-        for state in list(sess._modified):
+        modified = sess._modified
+        for done in (self.inserted, self.updated):
+            for state in done:
+                state._commit_all()
+                modified.discard(state)
+        for state in list(modified):
             if state.key is not None and state not in sess._deleted:
                 state._commit_all()
-        sess._modified.clear()
+        modified.clear()
+        imap = sess.identity_map._dict
+        sess_deleted = sess._deleted
+        trans_stack = sess._trans_stack
         for state in deleted:
             obj = state.obj()
             state._deleted = True
             state.committed_state.clear()
             state.modified = False
-            sess.identity_map._remove(state)
-            sess._deleted.pop(state, None)
-            for t in sess._trans_stack:
+            if imap.get(state.key) is state:
+                del imap[state.key]
+            sess_deleted.pop(state, None)
+            for t in trans_stack:
                 t._deleted[state] = obj
 
 

@@ -16,6 +16,7 @@ from sqlweave.core.sql.elements import ColumnOperators
 from sqlweave.orm import events as _orm_events
 from sqlweave.orm import exc as orm_exc
 from sqlweave.orm.base import MANYTOMANY, MANYTOONE, NO_VALUE, STATE_ATTR, instance_state
+from sqlweave.orm.state import InstanceState
 
 
 class QueryableAttribute(ColumnOperators):
@@ -223,21 +224,22 @@ def _init_kwargs(self: Any, **kwargs: Any) -> None:
     mapper = cls._sw_mapper
     if not mapper.configured:
         mapper._check_configure()
-    state = mapper._new_state(self)
+    d = self.__dict__
+    d[STATE_ATTR] = state = InstanceState(self, mapper)  # what mapper._new_state() does
     if not kwargs:
         return
     impls = mapper._setattr_impls
     # plain column attributes without "set" listeners are written here, as
     # _instrumented_setattr would (one call per object instead of two per attribute)
     col_attrs = mapper._col_attr_map if cls.__setattr__ is _instrumented_setattr else _NO_ATTRS
-    d = self.__dict__
     committed = state.committed_state
     for key, value in kwargs.items():
         attr = col_attrs.get(key)
         if attr is not None and not attr.dispatch.set:
             committed.setdefault(key, d.get(key, NO_VALUE))  # a new object: nothing committed
             d[key] = value
-            state.modified or state._modified_event(self)
+            if not state.modified:
+                state._modified_event(self)
             continue
         if key not in impls and not hasattr(cls, key):
             raise TypeError(f"{key!r} is an invalid keyword argument for {cls.__name__}")

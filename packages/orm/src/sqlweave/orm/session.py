@@ -119,6 +119,14 @@ class Session:
 
     # -- transactions -------------------------------------------------------------------------
     def _autobegin_t(self) -> SessionTransaction:
+        stack = self._trans_stack
+        if stack:  # the usual case: a healthy transaction is under way
+            top = stack[-1]
+            if top._failed is None and stack[0]._failed is None:
+                return top
+        return self._autobegin_checked()
+
+    def _autobegin_checked(self) -> SessionTransaction:
         if not self._trans_stack:
             if not self.autobegin:
                 raise sa_exc.InvalidRequestError(

@@ -41,7 +41,7 @@ class _InsertShape:
     primary key columns the database generates, the columns fetched back, the statement and its
     RETURNING forms (built on first use)."""
 
-    __slots__ = ("missing_pk", "fetch", "fetch_keys", "fetched", "stmt", "_returning")
+    __slots__ = ("sig", "missing_pk", "fetch", "fetch_keys", "fetched", "stmt", "_returning", "_post")
 
     def __init__(self, mapper: Any, sig: tuple[str, ...]) -> None:
         table = mapper.local_table
@@ -57,7 +57,21 @@ class _InsertShape:
         self.fetch_keys = [c2k[c] for c in self.fetch]
         self.fetched = frozenset(self.fetch_keys)
         self.stmt = insert(table)
+        self.sig = sig
         self._returning: dict[bool, Any] = {}
+        self._post: dict[frozenset[str], list[tuple[str, str | None, bool, bool]]] = {}
+
+    def post_plan(self, plan: list[tuple[str, str | None, bool, bool]],
+                  fetched: frozenset[str]) -> list[tuple[str, str | None, bool, bool]]:
+        """The entries of the mapper's post-insert plan that can do anything for this column
+        set: not fetched back, and not given in the parameters (or a SQL expression to expire).
+        Usually empty, so that the per-object loop costs nothing."""
+        post = self._post.get(fetched)
+        if post is None:
+            post = self._post[fetched] = [
+                entry for entry in plan
+                if entry[0] not in fetched and (entry[1] is None or entry[1] not in self.sig)]
+        return post
 
     def returning(self, sort_by_parameter_order: bool) -> Any:
         """The INSERT with ``RETURNING`` the fetched columns (statements are immutable, so one
@@ -521,7 +535,8 @@ class UOWTransaction:
         cols_plan = plan.cols
         vgen = mapper.version_id_generator
         before_insert = mapper.dispatch.before_insert
-        groups: dict[tuple[Any, ...], list[tuple[Any, dict[str, Any]]]] = {}
+        # column set -> (states, their parameters): parallel lists, no tuple per object
+        groups: dict[tuple[Any, ...], tuple[list[Any], list[dict[str, Any]]]] = {}
         for state in states:
             obj = state.obj()
             if before_insert:  # events: before_insert
@@ -550,28 +565,25 @@ class UOWTransaction:
             sig = tuple(params)
             group = groups.get(sig)
             if group is None:
-                groups[sig] = [(state, params)]
+                groups[sig] = ([state], [params])
             else:
-                group.append((state, params))
+                group[0].append(state)
+                group[1].append(params)
         conn = self._conn_for(mapper)
         dialect = conn.dialect
-        for sig, items in groups.items():
-            fetched = self._insert_rows(mapper, conn, dialect, plan.shape(sig), items)
-            post = plan.post
-            after_insert = mapper.dispatch.after_insert
-            for state, params in items:
-                self._post_insert(mapper, state, params, fetched, post)
-                if after_insert:  # events: after_insert
-                    mapper.dispatch.after_insert(mapper, conn, state.obj())
+        for sig, (gstates, gparams) in groups.items():
+            shape = plan.shape(sig)
+            fetched = self._insert_rows(mapper, conn, dialect, shape, gstates, gparams)
+            self._post_insert_many(mapper, conn, gstates, gparams, fetched, shape.post_plan(plan.post, fetched))
 
     def _insert_rows(self, mapper: Any, conn: Any, dialect: Any, shape: _InsertShape,
-                     items: list[tuple[Any, dict[str, Any]]]) -> frozenset[str]:
+                     states: list[Any], plist: list[dict[str, Any]]) -> frozenset[str]:
         """Run the INSERT(s) of one column set and put the values fetched back on the objects:
         one round trip with RETURNING where the dialect can tie rows to parameters, otherwise one
         row at a time when keys must come back, otherwise one executemany. Returns the keys of the
         attributes fetched by RETURNING."""
         fetch = shape.fetch
-        many = len(items) > 1
+        many = len(states) > 1
         if fetch and dialect.insert_returning:
             fetch_keys = shape.fetch_keys
             batch = many and dialect.insert_executemany_returning and \
@@ -580,14 +592,14 @@ class UOWTransaction:
                 # keys and server defaults come back with the INSERT; with several rows,
                 # sort_by_parameter_order ties each returned row to its parameters
                 if many:
-                    rows = conn.execute(shape.returning(True), [p for _, p in items]).all()
+                    rows = conn.execute(shape.returning(True), plist).all()
                 else:
-                    rows = conn.execute(shape.returning(False), items[0][1]).all()
-                if len(rows) != len(items):
+                    rows = conn.execute(shape.returning(False), plist[0]).all()
+                if len(rows) != len(states):
                     raise orm_exc.FlushError(
                         f"INSERT into {mapper.local_table.name!r} returned {len(rows)} rows for "
-                        f"{len(items)} objects")
-                for (state, _), row in zip(items, rows):
+                        f"{len(states)} objects")
+                for state, row in zip(states, rows):
                     d = state.obj().__dict__
                     for k, v in zip(fetch_keys, row):
                         d[k] = v
@@ -595,18 +607,18 @@ class UOWTransaction:
             if shape.missing_pk or mapper.eager_defaults is True:
                 # RETURNING, but not for executemany: one row at a time, values in the same trip
                 rstmt = shape.returning(False)
-                for state, params in items:
+                for state, params in zip(states, plist):
                     row = conn.execute(rstmt, params).first()
                     d = state.obj().__dict__
                     for k, v in zip(fetch_keys, row):
                         d[k] = v
                 return shape.fetched
         if not shape.missing_pk:
-            conn.execute(shape.stmt, [p for _, p in items]) if many else conn.execute(shape.stmt, items[0][1])
+            conn.execute(shape.stmt, plist if many else plist[0])
             return _NOTHING
         # no RETURNING: one row at a time, so that each object gets its own key
         pk_keys = mapper._pk_keys
-        for state, params in items:
+        for state, params in zip(states, plist):
             pk = conn.execute(shape.stmt, params).inserted_primary_key
             d = state.obj().__dict__
             for k, v in zip(pk_keys, pk):
@@ -633,43 +645,47 @@ class UOWTransaction:
 
     def _post_insert(self, mapper: Any, state: Any, params: dict[str, Any], fetched: Set[str] = _NOTHING,
                      plan: list[tuple[str, str | None, bool, bool]] | None = None) -> None:
-        obj = state.obj()
-        d = obj.__dict__
-        expired = state.expired_attributes
-        for key, ckey, srv, expire_missing in (plan if plan is not None else self._post_insert_plan(mapper)):
-            if key in fetched:
-                continue
-            if ckey is None:  # column_property expression: reloaded on access
-                d.pop(key, None)
-                expired.add(key)
-            elif ckey not in params:
-                if key not in d:
-                    if expire_missing:
-                        expired.add(key)
-                    else:
-                        d[key] = None
-                elif srv and d[key] is None:
-                    del d[key]
-                    expired.add(key)
-        pk = tuple([d.get(k) for k in mapper._pk_keys])
-        ident = (mapper.base_mapper, pk)
-        if None in pk:
-            raise orm_exc.FlushError(
-                f"Instance {state._repr()} has a NULL identity key after INSERT; check that the "
-                "primary key is generated by the database or assigned before flush")
-        imap = self.session.identity_map
-        existing = imap._dict.get(ident)
-        if existing is not None and existing is not state and existing.obj() is not None:
-            raise orm_exc.FlushError(
-                f"New instance {state._repr()} with identity key {ident} conflicts with persistent "
-                f"instance {existing._repr()}")
-        state.key = ident
-        imap._dict[ident] = state
+        """:meth:`_post_insert_many` for one object (joined-table inheritance)."""
+        self._post_insert_many(mapper, None, [state], [params], fetched,
+                               plan if plan is not None else self._post_insert_plan(mapper))
+
+    def _post_insert_many(self, mapper: Any, conn: Any, states: list[Any], plist: list[dict[str, Any]],
+                          fetched: Set[str], plan: list[tuple[str, str | None, bool, bool]]) -> None:
+        """After the INSERT of ``states`` (with parameters ``plist``): values left to the database are expired (or set to
+        None), each object gets its identity key and enters the identity map, and
+        ``after_insert`` fires (when ``conn`` is given)."""
         sess = self.session
-        sess._new.pop(state, None)
-        for t in sess._trans_stack:
-            t._inserted[state] = obj
-        self.inserted.append(state)
+        imap = sess.identity_map._dict
+        new = sess._new
+        trans_stack = sess._trans_stack
+        inserted = self.inserted
+        pk_keys = mapper._pk_keys
+        base = mapper.base_mapper
+        after_insert = mapper.dispatch.after_insert if conn is not None else None
+        for state, params in zip(states, plist):
+            obj = state.obj()
+            d = obj.__dict__
+            if plan:
+                _expire_unset(state, d, params, fetched, plan)
+            pk = tuple(map(d.get, pk_keys))
+            ident = (base, pk)
+            if None in pk:
+                raise orm_exc.FlushError(
+                    f"Instance {state._repr()} has a NULL identity key after INSERT; check that the "
+                    "primary key is generated by the database or assigned before flush")
+            existing = imap.get(ident)
+            if existing is not None and existing is not state and existing.obj() is not None:
+                raise orm_exc.FlushError(
+                    f"New instance {state._repr()} with identity key {ident} conflicts with persistent "
+                    f"instance {existing._repr()}")
+            state.key = ident
+            imap[ident] = state
+            new.pop(state, None)
+            for t in trans_stack:
+                t._inserted[state] = obj
+            inserted.append(state)
+            if after_insert:  # events: after_insert
+                mapper.dispatch.after_insert(mapper, conn, obj)
 
     # -- UPDATE ----------------------------------------------------------------------------------------------
     def _update(self, mapper: Any, states: list[Any]) -> None:
@@ -1074,6 +1090,28 @@ class UOWTransaction:
             sess_deleted.pop(state, None)
             for t in trans_stack:
                 t._deleted[state] = obj
+
+
+def _expire_unset(state: Any, d: dict[str, Any], params: dict[str, Any], fetched: Set[str],
+                  plan: list[tuple[str, str | None, bool, bool]]) -> None:
+    """After an INSERT: the attributes whose values the database decided (not given, not fetched
+    back) are expired so that the next access loads them; SQL expressions are expired too."""
+    expired = state.expired_attributes
+    for key, ckey, srv, expire_missing in plan:
+        if key in fetched:
+            continue
+        if ckey is None:  # column_property expression: reloaded on access
+            d.pop(key, None)
+            expired.add(key)
+        elif ckey not in params:
+            if key not in d:
+                if expire_missing:
+                    expired.add(key)
+                else:
+                    d[key] = None
+            elif srv and d[key] is None:
+                del d[key]
+                expired.add(key)
 
 
 def _value(obj: Any, key: str) -> Any:

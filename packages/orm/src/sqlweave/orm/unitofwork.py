@@ -139,7 +139,6 @@ class _InsertPlan(_MapperPlan):
         self.post = UOWTransaction._post_insert_plan(mapper)
 
 
-
 def _key_criteria(mapper: Any) -> Any:
     """``pk_0 = :pk_0 AND ...`` (and ``version = :ver_old`` for a versioned mapper)."""
     crit = [c == bindparam(f"pk_{i}") for i, c in enumerate(mapper.primary_key)]
@@ -209,7 +208,6 @@ class _UpdatePlan(_MapperPlan):
         if self._delete_stmt is None:
             self._delete_stmt = delete(self.mapper.local_table).where(_key_criteria(self.mapper))
         return self._delete_stmt
-
 
 
 class UOWTransaction:

@@ -133,3 +133,22 @@ def test_state_forgets_a_garbage_collected_session(tables: Any) -> None:
     del s
     gc.collect()
     assert state.session is None
+
+
+def test_expired_keys_are_per_object_after_sharing(session: Session) -> None:
+    # after a commit every object shares one "all columns expired" set: loading or expiring
+    # one object's attributes must not touch the others'
+    a, b = FpItem(name="ea", x=1), FpItem(name="eb", x=2)
+    session.add_all([a, b])
+    session.commit()
+    sa, sb = inspect(a), inspect(b)
+    assert sa.expired_attributes == sb.expired_attributes == {"id", "name", "x", "y"}
+    assert a.x == 1  # loads a's columns
+    assert not sa.expired_attributes
+    assert sb.expired_attributes == {"id", "name", "x", "y"}
+    session.expire(a, ["x"])
+    assert sa.expired_attributes == {"x"}
+    assert sb.expired_attributes == {"id", "name", "x", "y"}
+    assert (a.x, b.x, b.name) == (1, 2, "eb")
+    assert not sa.expired_attributes and not sb.expired_attributes
+    assert inspect(FpItem)._column_keys_set == {"id", "name", "x", "y"}

@@ -78,7 +78,7 @@ class ColumnAttribute(QueryableAttribute):
             raise orm_exc.LazyLoadRaised(f"'{self}' is not available due to raiseload=True")
         if prop.group is not None:
             # a deferred group loads together
-            state.expired_attributes.update(
+            state._mutable_expired().update(
                 k for k, p in state.mapper._props.items()
                 if p._is_column and p.group == prop.group and k not in d)
         sess._load_unloaded(state, key)

@@ -664,7 +664,7 @@ class Session:
         for k, v in zip(keys, row):
             if k not in state.committed_state:
                 d[k] = v
-            state.expired_attributes.discard(k)
+            state._unexpire(k)
         if mapper.class_dispatch.refresh:  # events: refresh
             mapper.class_dispatch.refresh(obj, None, keys)
 
@@ -1031,7 +1031,7 @@ def make_transient(instance: Any) -> None:
         sess._expunge_state(state, instance, set())
     state.key = None
     state._deleted = False
-    state.expired_attributes.clear()
+    state._clear_expired()
 
 
 _ = (MAPPER_ATTR, NO_VALUE)

@@ -9,10 +9,16 @@ callback, so no closure is allocated per object.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Set as AbstractSet
 from typing import Any, NamedTuple
 
 from sqlweave.orm.base import NO_VALUE, STATE_ATTR
 from sqlweave.orm.collections import collection_members
+
+#: ``expired_attributes`` of a state with nothing expired: one shared, immutable empty set (a
+#: state gets its own set only when a key is expired or loaded one at a time, see
+#: :meth:`InstanceState._mutable_expired`); a fully expired state shares its mapper's frozenset
+NO_KEYS: frozenset[str] = frozenset()
 
 #: session id -> weak reference to the Session, so states can find their session without a
 #: strong cycle (a plain dict of weakrefs: a lookup is a dict get and a call, no Python frames)
@@ -71,7 +77,7 @@ class InstanceState:
         self.session_id: int | None = None
         self.committed_state: dict[str, Any] = {}
         self.modified = False
-        self.expired_attributes: set[str] = set()
+        self.expired_attributes: AbstractSet[str] = NO_KEYS
         self._deleted = False
         self._strong: Any = None
         self._load_result: Any = None
@@ -185,7 +191,9 @@ class InstanceState:
             pop = d.pop
             for key in mapper._column_keys:
                 pop(key, None)
-            self.expired_attributes.update(mapper._column_keys)
+            exp = self.expired_attributes
+            every = mapper._column_keys_set
+            self.expired_attributes = every if not exp or exp is every else every | exp
             for key in mapper._relationship_keys:
                 pop(key, None)
             self.committed_state.clear()
@@ -196,7 +204,22 @@ class InstanceState:
                 d.pop(key, None)
                 self.committed_state.pop(key, None)
                 if key in mapper._column_keys:
-                    self.expired_attributes.add(key)
+                    self._mutable_expired().add(key)
+
+    def _mutable_expired(self) -> set[str]:
+        """``expired_attributes`` as this state's own mutable set (copied on first change)."""
+        exp = self.expired_attributes
+        if type(exp) is not set:
+            exp = self.expired_attributes = set(exp)
+        return exp  # type: ignore[return-value]
+
+    def _unexpire(self, key: str) -> None:
+        """``key`` holds a loaded value again."""
+        if key in self.expired_attributes:
+            self._mutable_expired().discard(key)
+
+    def _clear_expired(self) -> None:
+        self.expired_attributes = NO_KEYS
 
     def _repr(self) -> str:
         obj = self.obj()

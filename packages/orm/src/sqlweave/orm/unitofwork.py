@@ -797,14 +797,14 @@ class UOWTransaction:
                 for c, v in zip(shape.fetch, row):
                     k = c2k[c]
                     d[k] = v
-                    state.expired_attributes.discard(k)
+                    state._unexpire(k)
             for key in expr_keys:
                 d.pop(key, None)
-                state.expired_attributes.add(key)
+                state._mutable_expired().add(key)
             for c, k in srv_onupdate:
                 if c.key not in p and not (row is not None and id(c) in shape.fetch_ids):
                     d.pop(k, None)
-                    state.expired_attributes.add(k)
+                    state._mutable_expired().add(k)
             committed = state.committed_state
             for k in pk_keys:
                 if k in committed:
@@ -1094,7 +1094,7 @@ def _expire_unset(state: Any, d: dict[str, Any], params: dict[str, Any], fetched
                   plan: list[tuple[str, str | None, bool, bool]]) -> None:
     """After an INSERT: the attributes whose values the database decided (not given, not fetched
     back) are expired so that the next access loads them; SQL expressions are expired too."""
-    expired = state.expired_attributes
+    expired = state._mutable_expired()
     for key, ckey, srv, expire_missing in plan:
         if key in fetched:
             continue
@@ -1138,7 +1138,7 @@ def _set_fk(state: Any, obj: Any, key: str, value: Any) -> None:
     if key not in state.committed_state:
         state.committed_state[key] = d.get(key, NO_VALUE)
     d[key] = value
-    state.expired_attributes.discard(key)
+    state._unexpire(key)
     if state.key is not None:
         state.modified = True
         state._strong = obj

@@ -233,10 +233,15 @@ def _init_kwargs(self: Any, **kwargs: Any) -> None:
     # _instrumented_setattr would (one call per object instead of two per attribute)
     col_attrs = mapper._col_attr_map if cls.__setattr__ is _instrumented_setattr else _NO_ATTRS
     committed = state.committed_state
+    # while the instance dict holds nothing but the state, a key's old value is "no value"
+    fresh = len(d) == 1
     for key, value in kwargs.items():
         attr = col_attrs.get(key)
         if attr is not None and not attr.dispatch.set:
-            committed.setdefault(key, d.get(key, NO_VALUE))  # a new object: nothing committed
+            if fresh:
+                committed[key] = NO_VALUE
+            elif key not in committed:
+                committed[key] = d.get(key, NO_VALUE)
             d[key] = value
             if not state.modified:
                 state._modified_event(self)
@@ -244,6 +249,7 @@ def _init_kwargs(self: Any, **kwargs: Any) -> None:
         if key not in impls and not hasattr(cls, key):
             raise TypeError(f"{key!r} is an invalid keyword argument for {cls.__name__}")
         setattr(self, key, value)
+        fresh = False  # a relationship, synonym, listener ... may have written other keys
 
 
 _NO_ATTRS: dict[str, Any] = {}

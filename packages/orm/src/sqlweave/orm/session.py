@@ -12,7 +12,7 @@ from sqlweave.orm import events as _orm_events
 from sqlweave.orm import exc as orm_exc
 from sqlweave.orm.base import MAPPER_ATTR, NO_VALUE, STATE_ATTR, class_mapper, instance_state
 from sqlweave.orm.identity import IdentityMap
-from sqlweave.orm.state import _register_session, get_history
+from sqlweave.orm.state import _register_session, expire_states, get_history
 
 _ids = itertools.count(1)
 _DEFAULT: Any = object()
@@ -275,8 +275,7 @@ class Session:
         if self.dispatch.deleted_to_detached:  # events: deleted_to_detached
             _orm_events.fire_state_event(self, "deleted_to_detached", root._deleted)
         if self.expire_on_commit:
-            for state in list(self.identity_map._dict.values()):
-                state._expire()
+            expire_states(list(self.identity_map._dict.values()))
         self._end_transaction()
         if self.dispatch.after_commit:  # events: after_commit
             self.dispatch.after_commit(self)
@@ -355,11 +354,9 @@ class Session:
             state._strong = None
         self._deleted.clear()
         if all_:
-            for state in imap.all_states():
-                state._expire()
+            expire_states(imap.all_states())
         else:
-            for state in list(t._updated) + list(self._modified) + list(t._deleted):
-                state._expire()
+            expire_states(list(t._updated) + list(self._modified) + list(t._deleted))
         self._modified.clear()
         if ev_p2t:  # events: persistent_to_transient
             _orm_events.fire_state_event(self, "persistent_to_transient", ev_p2t)

@@ -9,6 +9,7 @@ callback, so no closure is allocated per object.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterable
 from collections.abc import Set as AbstractSet
 from typing import Any, NamedTuple
 
@@ -166,45 +167,33 @@ class InstanceState:
 
     def _commit_all(self) -> None:
         """After a flush: current values become the committed ones."""
-        self.committed_state.clear()
-        self.modified = False
-        self._strong = None
-        wo = self.mapper._writeonly_keys
-        if wo:
-            obj = self.obj()
-            if obj is not None:
-                for key in wo:
-                    coll = obj.__dict__.get(key)
-                    if coll is not None:
-                        coll._sw_reset()
+        commit_states((self,))
+
+    def _reset_writeonly(self) -> None:
+        obj = self.obj()
+        if obj is not None:
+            for key in self.mapper._writeonly_keys:
+                coll = obj.__dict__.get(key)
+                if coll is not None:
+                    coll._sw_reset()
 
     def _expire(self, keys: Any = None) -> None:
         """Drop loaded values so that the next access reloads them."""
+        if keys is None:
+            expire_states((self,))
+            return
         obj = self.obj()
         if obj is None:
             return
         d = obj.__dict__
         mapper = self.mapper
         if mapper.class_dispatch.expire:  # events: expire
-            mapper.class_dispatch.expire(obj, None if keys is None else list(keys))
-        if keys is None:
-            pop = d.pop
-            for key in mapper._column_keys:
-                pop(key, None)
-            exp = self.expired_attributes
-            every = mapper._column_keys_set
-            self.expired_attributes = every if not exp or exp is every else every | exp
-            for key in mapper._relationship_keys:
-                pop(key, None)
-            self.committed_state.clear()
-            self.modified = False
-            self._strong = None
-        else:
-            for key in keys:
-                d.pop(key, None)
-                self.committed_state.pop(key, None)
-                if key in mapper._column_keys:
-                    self._mutable_expired().add(key)
+            mapper.class_dispatch.expire(obj, list(keys))
+        for key in keys:
+            d.pop(key, None)
+            self.committed_state.pop(key, None)
+            if key in mapper._column_keys:
+                self._mutable_expired().add(key)
 
     def _mutable_expired(self) -> set[str]:
         """``expired_attributes`` as this state's own mutable set (copied on first change)."""
@@ -227,6 +216,39 @@ class InstanceState:
 
     def __repr__(self) -> str:
         return f"<InstanceState {self._repr()} key={self.key}>"
+
+
+def commit_states(states: Iterable[InstanceState]) -> None:
+    """``_commit_all()`` of many states (after a flush), in one loop."""
+    for state in states:
+        state.committed_state.clear()
+        state.modified = False
+        state._strong = None
+        if state.mapper._writeonly_keys:
+            state._reset_writeonly()
+
+
+def expire_states(states: Iterable[InstanceState]) -> None:
+    """Expire every attribute of many states (commit, rollback), in one loop: loaded values are
+    dropped so that the next access reloads them, and pending changes are forgotten."""
+    for state in states:
+        obj = state.obj()
+        if obj is None:
+            continue
+        mapper = state.mapper
+        if mapper.class_dispatch.expire:  # events: expire
+            mapper.class_dispatch.expire(obj, None)
+        pop = obj.__dict__.pop
+        for key in mapper._column_keys:
+            pop(key, None)
+        exp = state.expired_attributes
+        every = mapper._column_keys_set
+        state.expired_attributes = every if not exp or exp is every else every | exp
+        for key in mapper._relationship_keys:
+            pop(key, None)
+        state.committed_state.clear()
+        state.modified = False
+        state._strong = None
 
 
 class AttributeState:

@@ -21,6 +21,7 @@ from sqlweave.orm import events as _orm_events
 from sqlweave.orm import exc as orm_exc
 from sqlweave.orm import inheritance as _inheritance  # inheritance: joined-table rows
 from sqlweave.orm.base import MANYTOMANY, MANYTOONE, NO_VALUE, ONETOMANY, STATE_ATTR, instance_state
+from sqlweave.orm.state import commit_states
 
 
 class _Ctx:
@@ -1068,13 +1069,13 @@ class UOWTransaction:
         sess = self.session
         modified = sess._modified
         for done in (self.inserted, self.updated):
-            for state in done:
-                state._commit_all()
-                modified.discard(state)
-        for state in list(modified):
-            if state.key is not None and state not in sess._deleted:
-                state._commit_all()
-        modified.clear()
+            commit_states(done)
+            if modified:
+                for state in done:
+                    modified.discard(state)
+        if modified:
+            commit_states([s for s in modified if s.key is not None and s not in sess._deleted])
+            modified.clear()
         imap = sess.identity_map._dict
         sess_deleted = sess._deleted
         trans_stack = sess._trans_stack

@@ -16,6 +16,7 @@ from sqlweave.core.sql.elements import ColumnOperators
 from sqlweave.orm import events as _orm_events
 from sqlweave.orm import exc as orm_exc
 from sqlweave.orm.base import MANYTOMANY, MANYTOONE, NO_VALUE, STATE_ATTR, instance_state
+from sqlweave.orm.state import InstanceState
 
 
 class QueryableAttribute(ColumnOperators):
@@ -77,7 +78,7 @@ class ColumnAttribute(QueryableAttribute):
             raise orm_exc.LazyLoadRaised(f"'{self}' is not available due to raiseload=True")
         if prop.group is not None:
             # a deferred group loads together
-            state.expired_attributes.update(
+            state._mutable_expired().update(
                 k for k, p in state.mapper._props.items()
                 if p._is_column and p.group == prop.group and k not in d)
         sess._load_unloaded(state, key)
@@ -229,17 +230,55 @@ def _init_kwargs(self: Any, **kwargs: Any) -> None:
     mapper = cls._sw_mapper
     if not mapper.configured:
         mapper._check_configure()
-    mapper._new_state(self)
-    attrs = mapper._attr_lookup
+    d = self.__dict__
+    d[STATE_ATTR] = state = InstanceState(self, mapper)  # what mapper._new_state() does
+    if not kwargs:
+        return
+    impls = mapper._setattr_impls
+    # plain column attributes without "set" listeners are written here, as
+    # _instrumented_setattr would (one call per object instead of two per attribute)
+    col_attrs = mapper._col_attr_map if cls.__setattr__ is _instrumented_setattr else _NO_ATTRS
+    committed = state.committed_state
+    # while the instance dict holds nothing but the state, a key's old value is "no value"
+    fresh = len(d) == 1
     for key, value in kwargs.items():
-        if key not in attrs and not hasattr(cls, key):
+        attr = col_attrs.get(key)
+        if attr is not None and not attr.dispatch.set:
+            if fresh:
+                committed[key] = NO_VALUE
+            elif key not in committed:
+                committed[key] = d.get(key, NO_VALUE)
+            d[key] = value
+            if not state.modified:
+                state._modified_event(self)
+            continue
+        if key not in impls and not hasattr(cls, key):
             raise TypeError(f"{key!r} is an invalid keyword argument for {cls.__name__}")
         setattr(self, key, value)
+        fresh = False  # a relationship, synonym, listener ... may have written other keys
+
+
+_NO_ATTRS: dict[str, Any] = {}
 
 
 def _instrumented_setattr(self: Any, key: str, value: Any) -> None:
-    """``__setattr__`` of mapped classes: writes to mapped attributes go through their impl."""
-    impl = type(self)._sw_mapper._setattr_impls.get(key)
+    """``__setattr__`` of mapped classes: writes to mapped attributes go through their impl.
+
+    A plain column attribute without "set" listeners is written inline (what
+    :meth:`ColumnAttribute._set` does), saving a call on the hottest write path."""
+    mapper = type(self)._sw_mapper
+    attr = mapper._col_attr_map.get(key)
+    if attr is not None and not attr.dispatch.set:
+        d = self.__dict__
+        state = d.get(STATE_ATTR) or instance_state(self)
+        committed = state.committed_state
+        if key not in committed:
+            committed[key] = d.get(key, NO_VALUE)
+        d[key] = value
+        if not state.modified:
+            state._modified_event(self)
+        return
+    impl = mapper._setattr_impls.get(key)
     if impl is None:
         object.__setattr__(self, key, value)
     else:

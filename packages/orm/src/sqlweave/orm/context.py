@@ -643,13 +643,13 @@ def _populate_existing(state: Any, obj: Any, keys: list[str], row: Any, start: i
             d[k] = row[start + i]
         for k in state.mapper._relationship_keys:
             d.pop(k, None)
-        state.expired_attributes.clear()
+        state._clear_expired()
         return
     exp = state.expired_attributes
     for i, k in enumerate(keys):
         if k in exp:
             d[k] = row[start + i]
-            exp.discard(k)
+            state._unexpire(k)
 
 
 def process_rows(session: Any, cs: ORMCompileState, rows: list[Any], populate_existing: bool = False,

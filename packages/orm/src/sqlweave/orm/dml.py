@@ -308,7 +308,7 @@ def _apply_values(session: Any, obj: Any, values: dict[str, Callable[[Any], Any]
         if k in state.committed_state:
             continue  # an unflushed change of the user's own wins
         d[k] = v
-        state.expired_attributes.discard(k)
+        state._unexpire(k)
 
 
 def _mark_deleted(session: Any, obj: Any) -> None:

@@ -415,7 +415,7 @@ def load_polymorphic(session: Any, rows: Sequence[Any], keys: list[str], start: 
             state.load_path = lp  # type: ignore[attr-defined]
         if sub is not real or owners:
             # columns the query didn't select (subclass-only): loaded on first access
-            state.expired_attributes.update(k for k in sub._load_keys if k not in d)
+            state._mutable_expired().update(k for k in sub._load_keys if k not in d)
         d[STATE_ATTR] = state
         imap[ident] = state
         out.append(obj)
@@ -609,19 +609,19 @@ def _after_insert_columns(mapper: Any, state: Any, written: set[str]) -> None:
         if prop._is_expression:
             if prop.expire_on_flush and not prop._query_expression:
                 d.pop(key, None)
-                state.expired_attributes.add(key)
+                state._mutable_expired().add(key)
             continue
         cols = [c for c in prop.columns if getattr(c, "table", None) is not None]
         if any(c.key in written for c in cols if c.table in mapper.tables):
             continue
         if key not in d:
             if any(c.server_default is not None or c.default is not None or c.primary_key for c in cols):
-                state.expired_attributes.add(key)
+                state._mutable_expired().add(key)
             else:
                 d[key] = None
         elif d.get(key) is None and any(c.server_default is not None for c in cols):
             d.pop(key, None)
-            state.expired_attributes.add(key)
+            state._mutable_expired().add(key)
 
 
 def update_joined(uow: Any, mapper: Any, states: list[Any]) -> None:
@@ -699,7 +699,7 @@ def update_joined(uow: Any, mapper: Any, states: list[Any]) -> None:
             prop = props[key]
             if prop._is_expression and prop.expire_on_flush and not prop._query_expression:
                 d.pop(key, None)
-                state.expired_attributes.add(key)
+                state._mutable_expired().add(key)
         for table in tables:
             p = per_table.get(table, {})
             for c in table.columns:
@@ -708,7 +708,7 @@ def update_joined(uow: Any, mapper: Any, states: list[Any]) -> None:
                     k = mapper._column_to_key.get(c)
                     if k is not None:
                         d.pop(k, None)
-                        state.expired_attributes.add(k)
+                        state._mutable_expired().add(k)
         for t in uow.session._trans_stack:
             t._updated[state] = obj
         uow.updated.append(state)

@@ -295,6 +295,11 @@ class Mapper:
         self._loader_cache: dict[Any, Any] = {}
         self._get_stmt: Any = None
         self._load_keys = [k for k in self._column_keys if not self._props[k].deferred]  # type: ignore[attr-defined]
+        # key -> ColumnAttribute for the attributes written by ColumnAttribute._set, which
+        # _instrumented_setattr and the default constructor inline
+        self._column_keys_set = frozenset(self._column_keys)  # a fully expired state's keys
+        self._col_attr_map = {k: impl.__self__ for k, impl in self._setattr_impls.items()
+                              if getattr(impl, "__func__", None) is ColumnAttribute._set}
 
     # -- identity --------------------------------------------------------------------------
     def _new_state(self, obj: Any) -> InstanceState:

@@ -13,7 +13,7 @@ from sqlweave.orm import events as _orm_events
 from sqlweave.orm import exc as orm_exc
 from sqlweave.orm.base import MAPPER_ATTR, NO_VALUE, STATE_ATTR, class_mapper, instance_state
 from sqlweave.orm.identity import IdentityMap
-from sqlweave.orm.state import _sessions, get_history
+from sqlweave.orm.state import _register_session, expire_states, get_history
 
 _ids = itertools.count(1)
 _DEFAULT: Any = object()
@@ -87,7 +87,7 @@ class Session:
         self.autobegin = autobegin
         self.info = dict(info or {})
         self.hash_key = next(_ids)
-        _sessions[self.hash_key] = self
+        _register_session(self)
         self.identity_map = IdentityMap()
         self._new: dict[Any, Any] = {}
         self._deleted: dict[Any, Any] = {}
@@ -120,6 +120,14 @@ class Session:
 
     # -- transactions -------------------------------------------------------------------------
     def _autobegin_t(self) -> SessionTransaction:
+        stack = self._trans_stack
+        if stack:  # the usual case: a healthy transaction is under way
+            top = stack[-1]
+            if top._failed is None and stack[0]._failed is None:
+                return top
+        return self._autobegin_checked()
+
+    def _autobegin_checked(self) -> SessionTransaction:
         if not self._trans_stack:
             if not self.autobegin:
                 raise sa_exc.InvalidRequestError(
@@ -257,35 +265,43 @@ class Session:
                 self._root_conn_trans.commit()
             elif self._conn.in_transaction():
                 self._conn.commit()
-        for conn in self.__dict__.get("_extra_conns", {}).values():  # binds= connections
-            if conn.in_transaction():
-                conn.commit()
+        extra = self.__dict__.get("_extra_conns")
+        if extra:  # binds= connections
+            for conn in extra.values():
+                if conn.in_transaction():
+                    conn.commit()
         for state in root._deleted:
             state.session_id = None
             state._strong = None
         if self.dispatch.deleted_to_detached:  # events: deleted_to_detached
             _orm_events.fire_state_event(self, "deleted_to_detached", root._deleted)
         if self.expire_on_commit:
-            for state in self.identity_map.all_states():
-                state._expire()
+            expire_states(list(self.identity_map._dict.values()))
         self._end_transaction()
         if self.dispatch.after_commit:  # events: after_commit
             self.dispatch.after_commit(self)
 
     def _end_transaction(self) -> None:
-        ended = list(reversed(self._trans_stack)) if self.dispatch.after_transaction_end else ()
-        self._trans_stack.clear()
-        for t in ended:
-            self._transaction_ended(t)
-        for bind, conn in self.__dict__.pop("_extra_conns", {}).items():  # binds= connections
-            if conn.in_transaction():
-                conn.rollback()  # not committed: rollback() / close() / failed flush
-            if conn is not bind:
-                conn.close()
+        if self.dispatch.after_transaction_end:
+            ended = list(reversed(self._trans_stack))
+            self._trans_stack.clear()
+            for t in ended:
+                self._transaction_ended(t)
+        else:
+            self._trans_stack.clear()
+        if "_extra_conns" in self.__dict__:
+            self._end_extra_connections()
         if self._conn is not None and getattr(self, "_owns_conn", True):
             self._conn.close()
         self._conn = None
         self._root_conn_trans = None
+
+    def _end_extra_connections(self) -> None:
+        for bind, conn in self.__dict__.pop("_extra_conns").items():  # binds= connections
+            if conn.in_transaction():
+                conn.rollback()  # not committed: rollback() / close() / failed flush
+            if conn is not bind:
+                conn.close()
 
     def rollback(self) -> None:
         """Roll back: pending objects are expunged, persistent ones expired, deleted ones restored."""
@@ -339,11 +355,9 @@ class Session:
             state._strong = None
         self._deleted.clear()
         if all_:
-            for state in imap.all_states():
-                state._expire()
+            expire_states(imap.all_states())
         else:
-            for state in list(t._updated) + list(self._modified) + list(t._deleted):
-                state._expire()
+            expire_states(list(t._updated) + list(self._modified) + list(t._deleted))
         self._modified.clear()
         if ev_p2t:  # events: persistent_to_transient
             _orm_events.fire_state_event(self, "persistent_to_transient", ev_p2t)
@@ -432,7 +446,8 @@ class Session:
             return
         if self.dispatch.after_attach:  # events: after_attach
             self.dispatch.after_attach(self, obj)
-        self._cascade_save(state, obj)
+        if state.mapper._relationship_keys:
+            self._cascade_save(state, obj)
 
     def _cascade_save(self, state: Any, obj: Any) -> None:
         d = obj.__dict__
@@ -453,18 +468,25 @@ class Session:
         state = instance_state(instance)
         if state.key is None:
             raise sa_exc.InvalidRequestError(f"Instance '{state._repr()}' is not persisted")
-        self._delete_state(state, instance, set())
+        self._delete_state(state, instance, None)
 
-    def _delete_state(self, state: Any, obj: Any, seen: set[int]) -> None:
-        if id(state) in seen:
-            return
-        seen.add(id(state))
+    def _delete_state(self, state: Any, obj: Any, seen: set[int] | None) -> None:
+        """Mark ``state`` deleted and cascade; ``seen`` (ids of states visited by this cascade)
+        is made only when there are relationships to cascade along."""
+        if seen is not None:
+            if id(state) in seen:
+                return
+            seen.add(id(state))
         if state.session_id is None:
             self._save_or_update_state(state, obj)
         if state in self._deleted or state._deleted:
             return
         self._deleted[state] = obj
         state._strong = obj
+        if not state.mapper._relationship_keys:
+            return
+        if seen is None:
+            seen = {id(state)}
         for key in state.mapper._relationship_keys:
             prop = state.mapper._props[key]
             if not prop.cascade.delete:
@@ -640,7 +662,7 @@ class Session:
         for k, v in zip(keys, row):
             if k not in state.committed_state:
                 d[k] = v
-            state.expired_attributes.discard(k)
+            state._unexpire(k)
         if mapper.class_dispatch.refresh:  # events: refresh
             mapper.class_dispatch.refresh(obj, None, keys)
 
@@ -925,13 +947,11 @@ class Session:
         if not (self._new or self._modified or self._deleted):
             return
         t = self._autobegin_t()
-        from sqlweave.orm.unitofwork import UOWTransaction
-
         if self.dispatch.before_flush:  # events: before_flush
             self.dispatch.before_flush(self, None, objects)
         self._flushing = True
         try:
-            UOWTransaction(self, t).execute()
+            _uow_class()(self, t).execute()
         except BaseException as err:
             self._flushing = False
             self._flush_failed(err)
@@ -957,6 +977,20 @@ class Session:
             except Exception:  # the original error is what matters
                 pass
         root._failed = err
+
+
+def _uow_class() -> Any:
+    """``UOWTransaction``, imported on the first flush (unitofwork imports this module's
+    neighbours; a module global keeps later flushes free of the import statement)."""
+    global _UOW
+    if _UOW is None:
+        from sqlweave.orm.unitofwork import UOWTransaction
+
+        _UOW = UOWTransaction
+    return _UOW
+
+
+_UOW: Any = None
 
 
 class sessionmaker:  # noqa: N801 - SQLAlchemy's name
@@ -1004,7 +1038,7 @@ def make_transient(instance: Any) -> None:
         sess._expunge_state(state, instance, set())
     state.key = None
     state._deleted = False
-    state.expired_attributes.clear()
+    state._clear_expired()
 
 
 _ = (MAPPER_ATTR, NO_VALUE)

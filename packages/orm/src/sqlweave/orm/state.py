@@ -9,14 +9,33 @@ callback, so no closure is allocated per object.
 from __future__ import annotations
 
 import weakref
+from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from typing import Any, NamedTuple
 
 from sqlweave.orm.base import NO_VALUE, STATE_ATTR
 from sqlweave.orm.collections import collection_members
 
-#: session id -> Session (weak), so states can find their session without a strong cycle
-_sessions: weakref.WeakValueDictionary[int, Any] = weakref.WeakValueDictionary()
-_session_refs: dict[int, Any] = _sessions.data  # type: ignore[attr-defined]  # its weak references, for __call__
+#: ``expired_attributes`` of a state with nothing expired: one shared, immutable empty set (a
+#: state gets its own set only when a key is expired or loaded one at a time, see
+#: :meth:`InstanceState._mutable_expired`); a fully expired state shares its mapper's frozenset
+NO_KEYS: frozenset[str] = frozenset()
+
+#: session id -> weak reference to the Session, so states can find their session without a
+#: strong cycle (a plain dict of weakrefs: a lookup is a dict get and a call, no Python frames)
+_session_refs: dict[int, weakref.ref[Any]] = {}
+
+
+def _register_session(session: Any) -> None:
+    """Make ``session`` findable by its ``hash_key``, until it is garbage collected."""
+    key = session.hash_key
+    _session_refs[key] = weakref.ref(session, lambda _ref: _session_refs.pop(key, None))
+
+
+def _session_of(session_id: int | None) -> Any:
+    """The live Session with this id, or None."""
+    ref = _session_refs.get(session_id) if session_id is not None else None
+    return ref() if ref is not None else None
 
 
 class History(NamedTuple):
@@ -61,7 +80,7 @@ class InstanceState:
         self.session_id: int | None = None
         self.committed_state: dict[str, Any] = {}
         self.modified = False
-        self.expired_attributes: set[str] = set()
+        self.expired_attributes: AbstractSet[str] = NO_KEYS
         self._deleted = False
         self._strong: Any = None
         self._load_result: Any = None
@@ -125,9 +144,7 @@ class InstanceState:
     @property
     def session(self) -> Any:
         """The owning Session, or None."""
-        if self.session_id is None:
-            return None
-        return _sessions.get(self.session_id)
+        return _session_of(self.session_id)
 
     @property
     def object(self) -> Any:
@@ -154,49 +171,54 @@ class InstanceState:
         self.modified = True
         if self.session_id is not None:
             self._strong = obj
-            sess = _sessions.get(self.session_id)
+            sess = _session_of(self.session_id)
             if sess is not None and self.key is not None:
                 sess._modified.add(self)
 
     def _commit_all(self) -> None:
         """After a flush: current values become the committed ones."""
-        self.committed_state.clear()
-        self.modified = False
-        self._strong = None
-        wo = self.mapper._writeonly_keys
-        if wo:
-            obj = self.obj()
-            if obj is not None:
-                for key in wo:
-                    coll = obj.__dict__.get(key)
-                    if coll is not None:
-                        coll._sw_reset()
+        commit_states((self,))
+
+    def _reset_writeonly(self) -> None:
+        obj = self.obj()
+        if obj is not None:
+            for key in self.mapper._writeonly_keys:
+                coll = obj.__dict__.get(key)
+                if coll is not None:
+                    coll._sw_reset()
 
     def _expire(self, keys: Any = None) -> None:
         """Drop loaded values so that the next access reloads them."""
+        if keys is None:
+            expire_states((self,))
+            return
         obj = self.obj()
         if obj is None:
             return
         d = obj.__dict__
         mapper = self.mapper
         if mapper.class_dispatch.expire:  # events: expire
-            mapper.class_dispatch.expire(obj, None if keys is None else list(keys))
-        if keys is None:
-            for key in mapper._column_keys:
-                if key in d:
-                    del d[key]
-                self.expired_attributes.add(key)
-            for key in mapper._relationship_keys:
-                d.pop(key, None)
-            self.committed_state.clear()
-            self.modified = False
-            self._strong = None
-        else:
-            for key in keys:
-                d.pop(key, None)
-                self.committed_state.pop(key, None)
-                if key in mapper._column_keys:
-                    self.expired_attributes.add(key)
+            mapper.class_dispatch.expire(obj, list(keys))
+        for key in keys:
+            d.pop(key, None)
+            self.committed_state.pop(key, None)
+            if key in mapper._column_keys:
+                self._mutable_expired().add(key)
+
+    def _mutable_expired(self) -> set[str]:
+        """``expired_attributes`` as this state's own mutable set (copied on first change)."""
+        exp = self.expired_attributes
+        if type(exp) is not set:
+            exp = self.expired_attributes = set(exp)
+        return exp  # type: ignore[return-value]
+
+    def _unexpire(self, key: str) -> None:
+        """``key`` holds a loaded value again."""
+        if key in self.expired_attributes:
+            self._mutable_expired().discard(key)
+
+    def _clear_expired(self) -> None:
+        self.expired_attributes = NO_KEYS
 
     def _repr(self) -> str:
         obj = self.obj()
@@ -204,6 +226,39 @@ class InstanceState:
 
     def __repr__(self) -> str:
         return f"<InstanceState {self._repr()} key={self.key}>"
+
+
+def commit_states(states: Iterable[InstanceState]) -> None:
+    """``_commit_all()`` of many states (after a flush), in one loop."""
+    for state in states:
+        state.committed_state.clear()
+        state.modified = False
+        state._strong = None
+        if state.mapper._writeonly_keys:
+            state._reset_writeonly()
+
+
+def expire_states(states: Iterable[InstanceState]) -> None:
+    """Expire every attribute of many states (commit, rollback), in one loop: loaded values are
+    dropped so that the next access reloads them, and pending changes are forgotten."""
+    for state in states:
+        obj = state.obj()
+        if obj is None:
+            continue
+        mapper = state.mapper
+        if mapper.class_dispatch.expire:  # events: expire
+            mapper.class_dispatch.expire(obj, None)
+        pop = obj.__dict__.pop
+        for key in mapper._column_keys:
+            pop(key, None)
+        exp = state.expired_attributes
+        every = mapper._column_keys_set
+        state.expired_attributes = every if not exp or exp is every else every | exp
+        for key in mapper._relationship_keys:
+            pop(key, None)
+        state.committed_state.clear()
+        state.modified = False
+        state._strong = None
 
 
 class AttributeState:

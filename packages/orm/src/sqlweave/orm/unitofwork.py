@@ -11,7 +11,8 @@ one row at a time so that each object gets its own key.
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from collections.abc import Set
+from typing import Any, TypeVar
 
 from sqlweave.core import exc as sa_exc
 from sqlweave.core.sql.dml import delete, insert, update
@@ -20,6 +21,7 @@ from sqlweave.orm import events as _orm_events
 from sqlweave.orm import exc as orm_exc
 from sqlweave.orm import inheritance as _inheritance  # inheritance: joined-table rows
 from sqlweave.orm.base import MANYTOMANY, MANYTOONE, NO_VALUE, ONETOMANY, STATE_ATTR, instance_state
+from sqlweave.orm.state import commit_states
 
 
 class _Ctx:
@@ -30,6 +32,183 @@ class _Ctx:
 
     def get_current_parameters(self, isolate_multiinsert_groups: bool = True) -> dict[str, Any]:
         return self.current_parameters
+
+
+_NOTHING: frozenset[str] = frozenset()
+
+
+class _InsertShape:
+    """What an INSERT of one column set needs, worked out once per (mapper, column set): the
+    primary key columns the database generates, the columns fetched back, the statement and its
+    RETURNING forms (built on first use)."""
+
+    __slots__ = ("sig", "missing_pk", "fetch", "fetch_keys", "fetched", "stmt", "_returning", "_post")
+
+    def __init__(self, mapper: Any, sig: tuple[str, ...]) -> None:
+        table = mapper.local_table
+        c2k = mapper._column_to_key
+        self.missing_pk = [c for c in mapper.primary_key if c.key not in sig]
+        # server-generated values the object can't know: defaults, SQL-expression defaults
+        missing_ids = {id(c) for c in self.missing_pk}
+        server_cols = [c for c in table.columns if c.key not in sig and id(c) not in missing_ids
+                       and c in c2k
+                       and (c.server_default is not None
+                            or (c.default is not None and c.default.is_clause_element))]
+        self.fetch = self.missing_pk + (server_cols if mapper.eager_defaults else [])
+        self.fetch_keys = [c2k[c] for c in self.fetch]
+        self.fetched = frozenset(self.fetch_keys)
+        self.stmt = insert(table)
+        self.sig = sig
+        self._returning: dict[bool, Any] = {}
+        self._post: dict[frozenset[str], list[tuple[str, str | None, bool, bool]]] = {}
+
+    def post_plan(self, plan: list[tuple[str, str | None, bool, bool]],
+                  fetched: frozenset[str]) -> list[tuple[str, str | None, bool, bool]]:
+        """The entries of the mapper's post-insert plan that can do anything for this column
+        set: not fetched back, and not given in the parameters (or a SQL expression to expire).
+        Usually empty, so that the per-object loop costs nothing."""
+        post = self._post.get(fetched)
+        if post is None:
+            post = self._post[fetched] = [
+                entry for entry in plan
+                if entry[0] not in fetched and (entry[1] is None or entry[1] not in self.sig)]
+        return post
+
+    def returning(self, sort_by_parameter_order: bool) -> Any:
+        """The INSERT with ``RETURNING`` the fetched columns (statements are immutable, so one
+        object serves every flush and its compiled form is found by the engine's cache)."""
+        stmt = self._returning.get(sort_by_parameter_order)
+        if stmt is None:
+            stmt = self._returning[sort_by_parameter_order] = self.stmt.returning(
+                *self.fetch, sort_by_parameter_order=sort_by_parameter_order)
+        return stmt
+
+
+_P = TypeVar("_P", bound="_MapperPlan")
+
+
+class _MapperPlan:
+    """Base of the per-mapper flush plans: built once per mapper and kept in
+    ``mapper._loader_cache`` (which the mapper resets when its properties change), with one
+    *shape* (statement and fetch details) per column set, made on first use."""
+
+    __slots__ = ("mapper", "shapes")
+    _shape_cls: Any
+
+    def __init__(self, mapper: Any) -> None:
+        self.mapper = mapper
+        self.shapes: dict[tuple[str, ...], Any] = {}
+
+    @classmethod
+    def of(cls: type[_P], mapper: Any) -> _P:
+        plan = mapper._loader_cache.get(cls)
+        if plan is None:
+            plan = mapper._loader_cache[cls] = cls(mapper)
+        return plan  # type: ignore[no-any-return]
+
+    def shape(self, sig: tuple[str, ...]) -> Any:
+        shape = self.shapes.get(sig)
+        if shape is None:
+            shape = self.shapes[sig] = self._shape_cls(self.mapper, sig)
+        return shape
+
+
+class _InsertPlan(_MapperPlan):
+    """Per mapper, built once and kept in ``mapper._loader_cache`` (which the mapper resets when
+    its properties change): how an object's ``__dict__`` becomes INSERT parameters, what is done
+    to the object afterwards, and an :class:`_InsertShape` per column set."""
+
+    __slots__ = ("cols", "post")
+    _shape_cls = _InsertShape
+
+    def __init__(self, mapper: Any) -> None:
+        super().__init__(mapper)
+        table = mapper.local_table
+        autoinc = table._autoincrement_column if hasattr(table, "_autoincrement_column") else None
+        vcol = mapper.version_id_col
+        vgen = mapper.version_id_generator
+        # (key, column key, None means "use the default", is the version column, Python-side
+        # default) for this table's columns; SQL expressions and other tables' are out
+        self.cols: list[tuple[str, str, bool, bool, Any]] = []
+        for key in mapper._column_keys:
+            col = mapper._props[key].columns[0]
+            if getattr(col, "table", None) is not table:
+                continue
+            dflt = col.default if col.default is not None and not getattr(col.default, "is_sequence", False) else None
+            self.cols.append((key, col.key, col is autoinc or col.server_default is not None or col.default is not None,
+                              vcol is not None and col is vcol and vgen is not False, dflt))
+        self.post = UOWTransaction._post_insert_plan(mapper)
+
+
+def _key_criteria(mapper: Any) -> Any:
+    """``pk_0 = :pk_0 AND ...`` (and ``version = :ver_old`` for a versioned mapper)."""
+    crit = [c == bindparam(f"pk_{i}") for i, c in enumerate(mapper.primary_key)]
+    if mapper.version_id_col is not None:
+        crit.append(mapper.version_id_col == bindparam("ver_old"))
+    return and_(*crit)
+
+
+class _UpdateShape:
+    """Per (mapper, column set), built once: the UPDATE ... WHERE key (and version) = ... and the
+    server-side values it may fetch back with RETURNING."""
+
+    __slots__ = ("stmt", "fetch", "fetch_ids", "want_returning", "_returning")
+
+    def __init__(self, mapper: Any, sig: tuple[str, ...]) -> None:
+        table = mapper.local_table
+        vcol = mapper.version_id_col
+        self.stmt = update(table).where(_key_criteria(mapper))
+        # server-side values of the UPDATE (SQL onupdate, server_onupdate, server versioning)
+        self.fetch = [c for c in table.columns if c.key not in sig and c in mapper._column_to_key
+                      and (c.server_onupdate is not None
+                           or (c.onupdate is not None and c.onupdate.is_clause_element))]
+        self.fetch_ids = {id(c) for c in self.fetch}
+        # RETURNING (where the dialect has it) when asked for, or to learn a server-side version
+        self.want_returning = bool(self.fetch) and (
+            mapper.eager_defaults is True or (vcol is not None and id(vcol) in self.fetch_ids))
+        self._returning: Any = None
+
+    def returning(self) -> Any:
+        if self._returning is None:
+            self._returning = self.stmt.returning(*self.fetch)
+        return self._returning
+
+
+class _UpdatePlan(_MapperPlan):
+    """Per mapper, built once and kept in ``mapper._loader_cache``: the attributes that are
+    columns of the mapper's table (attribute key -> column key), the primary key parameter names,
+    onupdate and expression bookkeeping, and an :class:`_UpdateShape` per column set."""
+
+    __slots__ = ("cols", "pk_params", "vkey", "py_onupdate", "srv_onupdate", "expr_keys", "_delete_stmt")
+    _shape_cls = _UpdateShape
+
+    def __init__(self, mapper: Any) -> None:
+        super().__init__(mapper)
+        table = mapper.local_table
+        props = mapper._props
+        vcol = mapper.version_id_col
+        c2k = mapper._column_to_key
+        self.cols: dict[str, str] = {}
+        for key, prop in props.items():
+            if prop._is_column:
+                col = prop.columns[0]
+                if getattr(col, "table", None) is table:
+                    self.cols[key] = col.key
+        self.pk_params = [f"pk_{i}" for i in range(len(mapper.primary_key))]
+        self.vkey: str = c2k[vcol] if vcol is not None else ""
+        self.py_onupdate = [(c, c2k[c]) for c in table.columns if c.onupdate is not None and c is not vcol
+                            and (c.onupdate.is_scalar or c.onupdate.is_callable) and c in c2k]
+        self.srv_onupdate = [(c, c2k[c]) for c in table.columns
+                             if (c.onupdate is not None or c.server_onupdate is not None) and c in c2k]
+        self.expr_keys = [k for k in mapper._column_keys if props[k]._is_expression
+                          and props[k].expire_on_flush and not props[k]._query_expression]
+        self._delete_stmt: Any = None
+
+    def delete_stmt(self) -> Any:
+        """DELETE ... WHERE key (and version) = ... (the same parameters as the UPDATE's)."""
+        if self._delete_stmt is None:
+            self._delete_stmt = delete(self.mapper.local_table).where(_key_criteria(self.mapper))
+        return self._delete_stmt
 
 
 class UOWTransaction:
@@ -53,43 +232,72 @@ class UOWTransaction:
     # -- entry point -------------------------------------------------------------------------------
     def execute(self) -> None:
         sess = self.session
-        self._cascades()
-        new_states = [s for s in sess._new if s not in sess._deleted]
-        dirty = [s for s in sess._modified if s.key is not None and s not in sess._deleted]
-        deleted = list(sess._deleted)
-        mappers: list[Any] = []
-        for s in new_states + dirty + deleted:
-            if s.mapper not in mappers:
-                mappers.append(s.mapper)
-        for s in new_states + dirty:
-            for key in s.mapper._relationship_keys:
-                prop = s.mapper._props[key]
-                if prop.direction == ONETOMANY and prop.mapper not in mappers and not prop.viewonly:
-                    mappers.append(prop.mapper)
-        order = _sort_mappers(mappers)
-        parents_by_child = self._collection_parents(new_states + dirty + deleted)
+        new_states, dirty, deleted, new_by, mappers = self._gather()
+        # relationship work (cascades, foreign key sync, post_update, many-to-many) only when a
+        # mapper in this flush has relationships: a flush of plain rows skips all of it
+        rels = False
+        for m in mappers:
+            if m._relationship_keys:
+                rels = True
+                break
+        if rels:
+            self._cascades()
+            new_states, dirty, deleted, new_by, mappers = self._gather()
+            for m in list(mappers):
+                for key in m._relationship_keys:
+                    prop = m._props[key]
+                    if prop.direction == ONETOMANY and prop.mapper not in mappers and not prop.viewonly:
+                        mappers.append(prop.mapper)
+        order = _sort_mappers(mappers) if len(mappers) > 1 else mappers
+        # the dirty objects by mapper, while nothing else is marked modified (the set only grows
+        # during a flush, so an unchanged size means unchanged contents)
+        n_modified = len(sess._modified)
+        dirty_by: dict[Any, list[Any]] = {}
+        for s in dirty:
+            group = dirty_by.get(s.mapper)
+            if group is None:
+                dirty_by[s.mapper] = [s]
+            else:
+                group.append(s)
+        parents_by_child = self._collection_parents(new_states + dirty + deleted) if rels else {}
         # saves, parents first
+        sess_deleted = sess._deleted
         for m in order:
-            ins = [s for s in new_states if s.mapper is m]
-            self._sync_children_of(m, parents_by_child)
-            for s in ins:
-                self._sync_many_to_one(s)
+            has_rels = rels and bool(m._relationship_keys)
+            if rels:
+                self._sync_children_of(m, parents_by_child)
+            ins = new_by.get(m)
             if ins:
+                if has_rels:
+                    for s in ins:
+                        self._sync_many_to_one(s)
                 self._insert(m, ins, parents_by_child)
-            just_inserted = self.inserted_set()
-            upd = [s for s in sess._modified if s.mapper is m and s.key is not None
-                   and s not in sess._deleted and s not in just_inserted]
-            for s in upd:
-                self._sync_many_to_one(s)
+            if not sess._modified:
+                continue
+            if len(sess._modified) == n_modified:
+                upd = dirty_by.get(m, [])
+            else:
+                # re-read: foreign key sync and before_* listeners changed more objects
+                just_inserted = self.inserted_set()
+                upd = [s for s in sess._modified if s.mapper is m and s.key is not None
+                       and s not in sess_deleted and s not in just_inserted]
+            if has_rels:
+                for s in upd:
+                    self._sync_many_to_one(s)
             if upd:
                 self._update(m, upd)
-        self._post_updates(new_states + dirty)
-        self._many_to_many(new_states + dirty, deleted)
-        self._post_update_deletes(deleted)
-        for m in reversed(order):
-            dels = [s for s in deleted if s.mapper is m]
-            if dels:
-                self._delete(m, dels)
+        if rels:
+            self._post_updates(new_states + dirty)
+            self._many_to_many(new_states + dirty, deleted)
+            self._post_update_deletes(deleted)
+        if deleted:
+            dels_by: dict[Any, list[Any]] = {}
+            for s in deleted:
+                dels_by.setdefault(s.mapper, []).append(s)
+            for m in reversed(order):
+                dels = dels_by.get(m)
+                if dels:
+                    self._delete(m, dels)
         if sess.dispatch.after_flush:  # events: after_flush
             sess.dispatch.after_flush(sess, self)
         self._finish(deleted)
@@ -98,6 +306,34 @@ class UOWTransaction:
             _orm_events.fire_state_event(sess, "persistent_to_deleted", deleted)
             if sess.dispatch.after_flush_postexec:
                 sess.dispatch.after_flush_postexec(sess, self)
+
+    def _gather(self) -> tuple[list[Any], list[Any], list[Any], dict[Any, list[Any]], list[Any]]:
+        """(pending states, dirty persistent states, states to delete, pending states by mapper,
+        the mappers involved in first-seen order); objects marked for deletion are neither saved
+        nor updated."""
+        sess = self.session
+        sess_deleted = sess._deleted
+        new_states: list[Any] = []
+        new_by: dict[Any, list[Any]] = {}
+        for s in sess._new:
+            if s not in sess_deleted:
+                new_states.append(s)
+                m = s.mapper
+                group = new_by.get(m)
+                if group is None:
+                    new_by[m] = [s]
+                else:
+                    group.append(s)
+        dirty = [s for s in sess._modified if s.key is not None and s not in sess_deleted]
+        deleted = list(sess_deleted)
+        mappers = list(new_by)
+        for s in dirty:
+            if s.mapper not in mappers:
+                mappers.append(s.mapper)
+        for s in deleted:
+            if s.mapper not in mappers:
+                mappers.append(s.mapper)
+        return new_states, dirty, deleted, new_by, mappers
 
     def inserted_set(self) -> set[Any]:
         s = self.__dict__.get("_ins_set")
@@ -147,11 +383,6 @@ class UOWTransaction:
                             sess._delete_state(ist, item, set())
                         elif ist in sess._new:
                             sess.expunge(item)
-        # pending objects removed from their only parent with delete-orphan
-        for state in list(sess._new):
-            obj = state.obj()
-            if obj is None:
-                continue
         # parents being deleted: null out children's foreign keys (no delete cascade)
         for state in list(sess._deleted):
             obj = state.obj()
@@ -250,7 +481,7 @@ class UOWTransaction:
 
     # -- INSERT ---------------------------------------------------------------------------------------------
     def _insert(self, mapper: Any, states: list[Any], parents_by_child: dict[Any, Any]) -> None:
-        waves = self._self_ref_waves(mapper, states)
+        waves = self._self_ref_waves(mapper, states) if mapper._relationship_keys else [states]
         for wave in waves:
             if len(waves) > 1:
                 self._sync_children_of(mapper, parents_by_child)
@@ -299,29 +530,15 @@ class UOWTransaction:
     def _insert_batch(self, mapper: Any, states: list[Any]) -> None:
         if len(mapper.tables) > 1:  # inheritance: joined-table subclass
             return _inheritance.insert_joined(self, mapper, states)
-        table = mapper.local_table
-        autoinc = table._autoincrement_column if hasattr(table, "_autoincrement_column") else None
-        props = mapper._props
-        vcol = mapper.version_id_col
+        plan = _InsertPlan.of(mapper)
+        cols_plan = plan.cols
         vgen = mapper.version_id_generator
-        groups: dict[tuple[Any, ...], list[tuple[Any, dict[str, Any]]]] = {}
-        # once per mapper (kept in the mapper's loader cache, reset when its properties change):
-        # (key, column key, None means "use the default", is the version column, Python-side
-        # default) for this table's columns; SQL expressions and other tables' are out
-        cols_plan = mapper._loader_cache.get("insert_cols_plan")
-        if cols_plan is None:
-            cols_plan = []
-            for key in mapper._column_keys:
-                col = props[key].columns[0]
-                if getattr(col, "table", None) is not table:
-                    continue
-                dflt = col.default if col.default is not None and not getattr(col.default, "is_sequence", False) else None
-                cols_plan.append((key, col.key, col is autoinc or col.server_default is not None or col.default is not None,
-                                  vcol is not None and col is vcol and vgen is not False, dflt))
-            mapper._loader_cache["insert_cols_plan"] = cols_plan
+        before_insert = mapper.dispatch.before_insert
+        # column set -> (states, their parameters): parallel lists, no tuple per object
+        groups: dict[tuple[Any, ...], tuple[list[Any], list[dict[str, Any]]]] = {}
         for state in states:
             obj = state.obj()
-            if mapper.dispatch.before_insert:  # events: before_insert
+            if before_insert:  # events: before_insert
                 mapper.dispatch.before_insert(mapper, self._conn_for(mapper), obj)
             d = obj.__dict__
             params: dict[str, Any] = {}
@@ -345,71 +562,68 @@ class UOWTransaction:
                     d[key] = v
                     params[ckey] = v
             sig = tuple(params)
-            groups.setdefault(sig, []).append((state, params))
+            group = groups.get(sig)
+            if group is None:
+                groups[sig] = ([state], [params])
+            else:
+                group[0].append(state)
+                group[1].append(params)
         conn = self._conn_for(mapper)
         dialect = conn.dialect
-        pk_cols = list(mapper.primary_key)
-        eager = mapper.eager_defaults
-        for sig, items in groups.items():
-            # per (mapper, column set), once: what the INSERT must fetch back and the statement
-            plan_key = ("insert_sig", sig)
-            cached = mapper._loader_cache.get(plan_key)
-            if cached is None:
-                missing_pk = [c for c in pk_cols if c.key not in sig]
-                # server-generated values the object can't know: defaults, SQL-expression defaults
-                missing_ids = {id(c) for c in missing_pk}
-                server_cols = [c for c in table.columns if c.key not in sig and id(c) not in missing_ids
-                               and c in mapper._column_to_key
-                               and (c.server_default is not None
-                                    or (c.default is not None and c.default.is_clause_element))]
-                fetch = missing_pk + (server_cols if eager else [])
-                cached = mapper._loader_cache[plan_key] = (missing_pk, fetch, insert(table))
-            missing_pk, fetch, stmt = cached
-            batch_returning = (len(items) > 1 and dialect.insert_executemany_returning
-                               and dialect.insert_returning
-                               and getattr(dialect, "insert_executemany_returning_sort_by_parameter_order", False))
-            fetched: set[str] = set()
-            if fetch and dialect.insert_returning and not batch_returning and len(items) > 1 \
-                    and (missing_pk or eager is True):
+        for sig, (gstates, gparams) in groups.items():
+            shape = plan.shape(sig)
+            fetched = self._insert_rows(mapper, conn, dialect, shape, gstates, gparams)
+            self._post_insert_many(mapper, conn, gstates, gparams, fetched, shape.post_plan(plan.post, fetched))
+
+    def _insert_rows(self, mapper: Any, conn: Any, dialect: Any, shape: _InsertShape,
+                     states: list[Any], plist: list[dict[str, Any]]) -> frozenset[str]:
+        """Run the INSERT(s) of one column set and put the values fetched back on the objects:
+        one round trip with RETURNING where the dialect can tie rows to parameters, otherwise one
+        row at a time when keys must come back, otherwise one executemany. Returns the keys of the
+        attributes fetched by RETURNING."""
+        fetch = shape.fetch
+        many = len(states) > 1
+        if fetch and dialect.insert_returning:
+            fetch_keys = shape.fetch_keys
+            batch = many and dialect.insert_executemany_returning and \
+                getattr(dialect, "insert_executemany_returning_sort_by_parameter_order", False)
+            if not many or batch:
+                # keys and server defaults come back with the INSERT; with several rows,
+                # sort_by_parameter_order ties each returned row to its parameters
+                if many:
+                    rows = conn.execute(shape.returning(True), plist).all()
+                else:
+                    rows = conn.execute(shape.returning(False), plist[0]).all()
+                if len(rows) != len(states):
+                    raise orm_exc.FlushError(
+                        f"INSERT into {mapper.local_table.name!r} returned {len(rows)} rows for "
+                        f"{len(states)} objects")
+                for state, row in zip(states, rows):
+                    d = state.obj().__dict__
+                    for k, v in zip(fetch_keys, row):
+                        d[k] = v
+                return shape.fetched
+            if shape.missing_pk or mapper.eager_defaults is True:
                 # RETURNING, but not for executemany: one row at a time, values in the same trip
-                rstmt = stmt.returning(*fetch)
-                for state, params in items:
+                rstmt = shape.returning(False)
+                for state, params in zip(states, plist):
                     row = conn.execute(rstmt, params).first()
                     d = state.obj().__dict__
-                    for c, v in zip(fetch, row):
-                        d[mapper._column_to_key[c]] = v
-                fetched = {mapper._column_to_key[c] for c in fetch}
-            elif fetch and dialect.insert_returning and (len(items) == 1 or batch_returning):
-                # one round trip: keys and server defaults come back with the INSERT; with
-                # several rows, sort_by_parameter_order ties each returned row to its parameters
-                res = conn.execute(stmt.returning(*fetch, sort_by_parameter_order=len(items) > 1),
-                                   [p for _, p in items] if len(items) > 1 else items[0][1])
-                rows = res.all()
-                if len(rows) != len(items):
-                    raise orm_exc.FlushError(
-                        f"INSERT into {table.name!r} returned {len(rows)} rows for {len(items)} objects")
-                for (state, _), row in zip(items, rows):
-                    d = state.obj().__dict__
-                    for c, v in zip(fetch, row):
-                        d[mapper._column_to_key[c]] = v
-                fetched = {mapper._column_to_key[c] for c in fetch}
-            elif not missing_pk:
-                conn.execute(stmt, [p for _, p in items]) if len(items) > 1 else conn.execute(stmt, items[0][1])
-            else:
-                # no RETURNING: one row at a time, so that each object gets its own key
-                for state, params in items:
-                    res = conn.execute(stmt, params)
-                    pk = res.inserted_primary_key
-                    d = state.obj().__dict__
-                    for c, v in zip(pk_cols, pk):
-                        k = mapper._column_to_key[c]
-                        if d.get(k) is None:
-                            d[k] = v
-            plan = self._post_insert_plan(mapper)
-            for state, params in items:
-                self._post_insert(mapper, state, params, fetched, plan)
-                if mapper.dispatch.after_insert:  # events: after_insert
-                    mapper.dispatch.after_insert(mapper, conn, state.obj())
+                    for k, v in zip(fetch_keys, row):
+                        d[k] = v
+                return shape.fetched
+        if not shape.missing_pk:
+            conn.execute(shape.stmt, plist if many else plist[0])
+            return _NOTHING
+        # no RETURNING: one row at a time, so that each object gets its own key
+        pk_keys = mapper._pk_keys
+        for state, params in zip(states, plist):
+            pk = conn.execute(shape.stmt, params).inserted_primary_key
+            d = state.obj().__dict__
+            for k, v in zip(pk_keys, pk):
+                if d.get(k) is None:
+                    d[k] = v
+        return _NOTHING
 
     @staticmethod
     def _post_insert_plan(mapper: Any) -> list[tuple[str, str | None, bool, bool]]:
@@ -428,77 +642,75 @@ class UOWTransaction:
             plan.append((key, col.key, srv, srv or col.default is not None or bool(col.primary_key)))
         return plan
 
-    def _post_insert(self, mapper: Any, state: Any, params: dict[str, Any], fetched: set[str] = frozenset(),  # type: ignore[assignment]
+    def _post_insert(self, mapper: Any, state: Any, params: dict[str, Any], fetched: Set[str] = _NOTHING,
                      plan: list[tuple[str, str | None, bool, bool]] | None = None) -> None:
-        obj = state.obj()
-        d = obj.__dict__
-        expired = state.expired_attributes
-        for key, ckey, srv, expire_missing in (plan if plan is not None else self._post_insert_plan(mapper)):
-            if key in fetched:
-                continue
-            if ckey is None:  # column_property expression: reloaded on access
-                d.pop(key, None)
-                expired.add(key)
-            elif ckey not in params:
-                if key not in d:
-                    if expire_missing:
-                        expired.add(key)
-                    else:
-                        d[key] = None
-                elif srv and d[key] is None:
-                    del d[key]
-                    expired.add(key)
-        ident = (mapper.base_mapper, tuple([d.get(k) for k in mapper._pk_keys]))
-        if None in ident[1]:
-            raise orm_exc.FlushError(
-                f"Instance {state._repr()} has a NULL identity key after INSERT; check that the "
-                "primary key is generated by the database or assigned before flush")
-        imap = self.session.identity_map
-        existing = imap._dict.get(ident)
-        if existing is not None and existing is not state and existing.obj() is not None:
-            raise orm_exc.FlushError(
-                f"New instance {state._repr()} with identity key {ident} conflicts with persistent "
-                f"instance {existing._repr()}")
-        state.key = ident
-        imap._add(state)
-        self.session._new.pop(state, None)
-        for t in self.session._trans_stack:
-            t._inserted[state] = obj
-        self.inserted.append(state)
+        """:meth:`_post_insert_many` for one object (joined-table inheritance)."""
+        self._post_insert_many(mapper, None, [state], [params], fetched,
+                               plan if plan is not None else self._post_insert_plan(mapper))
+
+    def _post_insert_many(self, mapper: Any, conn: Any, states: list[Any], plist: list[dict[str, Any]],
+                          fetched: Set[str], plan: list[tuple[str, str | None, bool, bool]]) -> None:
+        """After the INSERT of ``states`` (with parameters ``plist``): values left to the database are expired (or set to
+        None), each object gets its identity key and enters the identity map, and
+        ``after_insert`` fires (when ``conn`` is given)."""
+        sess = self.session
+        imap = sess.identity_map._dict
+        new = sess._new
+        trans_stack = sess._trans_stack
+        inserted = self.inserted
+        pk_keys = mapper._pk_keys
+        base = mapper.base_mapper
+        after_insert = mapper.dispatch.after_insert if conn is not None else None
+        for state, params in zip(states, plist):
+            obj = state.obj()
+            d = obj.__dict__
+            if plan:
+                _expire_unset(state, d, params, fetched, plan)
+            pk = tuple(map(d.get, pk_keys))
+            ident = (base, pk)
+            if None in pk:
+                raise orm_exc.FlushError(
+                    f"Instance {state._repr()} has a NULL identity key after INSERT; check that the "
+                    "primary key is generated by the database or assigned before flush")
+            existing = imap.get(ident)
+            if existing is not None and existing is not state and existing.obj() is not None:
+                raise orm_exc.FlushError(
+                    f"New instance {state._repr()} with identity key {ident} conflicts with persistent "
+                    f"instance {existing._repr()}")
+            state.key = ident
+            imap[ident] = state
+            new.pop(state, None)
+            for t in trans_stack:
+                t._inserted[state] = obj
+            inserted.append(state)
+            if after_insert:  # events: after_insert
+                mapper.dispatch.after_insert(mapper, conn, obj)
 
     # -- UPDATE ----------------------------------------------------------------------------------------------
     def _update(self, mapper: Any, states: list[Any]) -> None:
         if len(mapper.tables) > 1:  # inheritance: joined-table subclass
             return _inheritance.update_joined(self, mapper, states)
-        table = mapper.local_table
-        props = mapper._props
+        plan = _UpdatePlan.of(mapper)
+        cols = plan.cols
+        py_onupdate = plan.py_onupdate
+        pk_params = plan.pk_params
+        one_column = len(pk_params) + 1  # size of the parameters of a one-column UPDATE
         vcol = mapper.version_id_col
-        vkey: str = mapper._column_to_key[vcol] if vcol is not None else ""
-        c2k = mapper._column_to_key
-        # computed once per batch: usually all empty, so the per-row loops below cost nothing
-        py_onupdate = [(c, c2k[c]) for c in table.columns if c.onupdate is not None and c is not vcol
-                       and (c.onupdate.is_scalar or c.onupdate.is_callable) and c in c2k]
-        srv_onupdate = [(c, c2k[c]) for c in table.columns
-                        if (c.onupdate is not None or c.server_onupdate is not None) and c in c2k]
-        expr_keys = [k for k in mapper._column_keys if props[k]._is_expression
-                     and props[k].expire_on_flush and not props[k]._query_expression]
-        pk_keys = mapper._pk_keys
+        vkey = plan.vkey
+        before_update = mapper.dispatch.before_update
         groups: dict[tuple[Any, ...], list[tuple[Any, dict[str, Any]]]] = {}
         for state in states:
             obj = state.obj()
             if obj is None:
                 continue
-            if mapper.dispatch.before_update:  # events: before_update
+            if before_update:  # events: before_update
                 mapper.dispatch.before_update(mapper, self._conn_for(mapper), obj)
             d = obj.__dict__
             committed = state.committed_state
             params: dict[str, Any] = {}
             for key in committed:
-                prop = props.get(key)
-                if prop is None or not prop._is_column:
-                    continue
-                col = prop.columns[0]
-                if getattr(col, "table", None) is not table or key not in d:
+                ckey = cols.get(key)
+                if ckey is None or key not in d:
                     continue
                 old = committed[key]
                 new = d[key]
@@ -509,7 +721,7 @@ class UOWTransaction:
                         same = False
                     if same:
                         continue
-                params[col.key] = new
+                params[ckey] = new
             if not params:
                 continue
             for c, k in py_onupdate:
@@ -518,8 +730,8 @@ class UOWTransaction:
                     v = c.onupdate.arg if c.onupdate.is_scalar else c.onupdate.arg(_Ctx(params))
                     params[c.key] = v
                     d[k] = v
-            for i, v in enumerate(state.key[1]):
-                params[f"pk_{i}"] = v
+            for name, v in zip(pk_params, state.key[1]):
+                params[name] = v
             if vcol is not None:
                 if vkey in committed and committed[vkey] is not NO_VALUE:
                     cur = committed[vkey]
@@ -530,66 +742,88 @@ class UOWTransaction:
                     newv = mapper.version_id_generator(cur)
                     d[vkey] = newv
                     params[vcol.key] = newv
-            sig = tuple(sorted(params))
-            groups.setdefault(sig, []).append((state, params))
-        conn = self._conn_for(mapper)
-        sane_multi = conn.dialect.supports_sane_multi_rowcount
-        for sig, items in groups.items():
-            crit = [c == bindparam(f"pk_{i}") for i, c in enumerate(mapper.primary_key)]
-            if vcol is not None:
-                crit.append(vcol == bindparam("ver_old"))
-            stmt = update(table).where(and_(*crit))
-            # server-side values of the UPDATE (SQL onupdate, server_onupdate, server versioning)
-            fetch = [c for c in table.columns if c.key not in sig and c in mapper._column_to_key
-                     and (c.server_onupdate is not None or (c.onupdate is not None and c.onupdate.is_clause_element))]
-            fetch_ids = {id(c) for c in fetch}
-            want_returning = bool(fetch) and conn.dialect.update_returning and (
-                mapper.eager_defaults is True or (vcol is not None and id(vcol) in fetch_ids))
-            fetched: dict[Any, Any] = {}
-            if want_returning:
-                # RETURNING works per statement, so these rows go one at a time
-                rstmt = stmt.returning(*fetch)
-                for state, p in items:
-                    row = conn.execute(rstmt, p).first()
-                    self._check_rowcount(0 if row is None else 1, 1, "UPDATE", table, vcol is not None, True)
-                    fetched[state] = row
-            elif len(items) > 1 and sane_multi:
-                res = conn.execute(stmt, [p for _, p in items])
-                self._check_rowcount(res.rowcount, len(items), "UPDATE", table, vcol is not None, True)
+            # one changed column: the order is fixed (column, then the key); otherwise sorted,
+            # so that the same column set changed in another order shares the batch
+            sig = tuple(params) if len(params) == one_column else tuple(sorted(params))
+            group = groups.get(sig)
+            if group is None:
+                groups[sig] = [(state, params)]
             else:
-                for _, p in items:
-                    res = conn.execute(stmt, p)
-                    self._check_rowcount(res.rowcount, 1, "UPDATE", table, vcol is not None, True)
+                group.append((state, params))
+        conn = self._conn_for(mapper)
+        for sig, items in groups.items():
+            shape = plan.shape(sig)
+            fetched = self._update_rows(mapper, conn, shape, items)
+            self._after_update(mapper, conn, plan, shape, items, fetched)
+
+    def _update_rows(self, mapper: Any, conn: Any, shape: _UpdateShape,
+                     items: list[tuple[Any, dict[str, Any]]]) -> dict[Any, Any]:
+        """Run the UPDATE(s) of one column set, checking the matched row counts; returns the rows
+        fetched back by RETURNING, by state."""
+        table = mapper.local_table
+        versioned = mapper.version_id_col is not None
+        fetched: dict[Any, Any] = {}
+        if shape.want_returning and conn.dialect.update_returning:
+            # RETURNING works per statement, so these rows go one at a time
+            rstmt = shape.returning()
             for state, p in items:
-                obj = state.obj()
-                d = obj.__dict__
-                row = fetched.get(state)
-                if row is not None:
-                    for c, v in zip(fetch, row):
-                        k = mapper._column_to_key[c]
-                        d[k] = v
-                        state.expired_attributes.discard(k)
-                for key in expr_keys:
-                    d.pop(key, None)
-                    state.expired_attributes.add(key)
-                for c, k in srv_onupdate:
-                    if c.key not in p and not (row is not None and id(c) in fetch_ids):
-                        d.pop(k, None)
-                        state.expired_attributes.add(k)
-                committed = state.committed_state
-                if any(k in committed for k in pk_keys):
-                    # a primary key change moves the identity; an expired key column keeps it
-                    new_key = (state.key[0], tuple(d[k] if k in d else state.key[1][i]
-                                                   for i, k in enumerate(pk_keys)))
-                    if new_key != state.key:
-                        self.session.identity_map._remove(state)
-                        state.key = new_key
-                        self.session.identity_map._add(state)
-                for t in self.session._trans_stack:
-                    t._updated[state] = obj
-                self.updated.append(state)
-                if mapper.dispatch.after_update:  # events: after_update
-                    mapper.dispatch.after_update(mapper, conn, obj)
+                row = conn.execute(rstmt, p).first()
+                self._check_rowcount(0 if row is None else 1, 1, "UPDATE", table, versioned, True)
+                fetched[state] = row
+        elif len(items) > 1 and conn.dialect.supports_sane_multi_rowcount:
+            res = conn.execute(shape.stmt, [p for _, p in items])
+            self._check_rowcount(res.rowcount, len(items), "UPDATE", table, versioned, True)
+        else:
+            for _, p in items:
+                res = conn.execute(shape.stmt, p)
+                self._check_rowcount(res.rowcount, 1, "UPDATE", table, versioned, True)
+        return fetched
+
+    def _after_update(self, mapper: Any, conn: Any, plan: _UpdatePlan, shape: _UpdateShape,
+                      items: list[tuple[Any, dict[str, Any]]], fetched: dict[Any, Any]) -> None:
+        """Bookkeeping after an UPDATE batch: fetched and expired values, identity changes,
+        transaction records and ``after_update``."""
+        expr_keys = plan.expr_keys
+        srv_onupdate = plan.srv_onupdate
+        pk_keys = mapper._pk_keys
+        c2k = mapper._column_to_key
+        trans_stack = self.session._trans_stack
+        updated = self.updated
+        after_update = mapper.dispatch.after_update
+        for state, p in items:
+            obj = state.obj()
+            d = obj.__dict__
+            row = fetched.get(state) if fetched else None
+            if row is not None:
+                for c, v in zip(shape.fetch, row):
+                    k = c2k[c]
+                    d[k] = v
+                    state._unexpire(k)
+            for key in expr_keys:
+                d.pop(key, None)
+                state._mutable_expired().add(key)
+            for c, k in srv_onupdate:
+                if c.key not in p and not (row is not None and id(c) in shape.fetch_ids):
+                    d.pop(k, None)
+                    state._mutable_expired().add(k)
+            committed = state.committed_state
+            for k in pk_keys:
+                if k in committed:
+                    self._rekey(state, d, pk_keys)
+                    break
+            for t in trans_stack:
+                t._updated[state] = obj
+            updated.append(state)
+            if after_update:  # events: after_update
+                mapper.dispatch.after_update(mapper, conn, obj)
+
+    def _rekey(self, state: Any, d: dict[str, Any], pk_keys: list[str]) -> None:
+        """A primary key change moves the identity; an expired key column keeps it."""
+        new_key = (state.key[0], tuple(d[k] if k in d else state.key[1][i] for i, k in enumerate(pk_keys)))
+        if new_key != state.key:
+            self.session.identity_map._remove(state)
+            state.key = new_key
+            self.session.identity_map._add(state)
 
     def _check_rowcount(self, got: int, expected: int, verb: str, table: Any, versioned: bool, strict: bool) -> None:
         if got == -1 or got == expected:
@@ -757,32 +991,34 @@ class UOWTransaction:
             return _inheritance.delete_joined(self, mapper, states)
         table = mapper.local_table
         vcol = mapper.version_id_col
-        waves = self._delete_waves(mapper, states)
+        versioned = vcol is not None
+        vk = mapper._column_to_key[vcol] if versioned else ""
+        plan = _UpdatePlan.of(mapper)
+        pk_params = plan.pk_params
+        stmt = plan.delete_stmt()
+        waves = self._delete_waves(mapper, states) if mapper._relationship_keys else [states]
         conn = self._conn_for(mapper)
+        before_delete = mapper.dispatch.before_delete
         for wave in waves:
             params = []
             for state in wave:
-                if mapper.dispatch.before_delete:  # events: before_delete
+                if before_delete:  # events: before_delete
                     mapper.dispatch.before_delete(mapper, conn, state.obj())
-                d = state.obj().__dict__
-                p = {f"pk_{i}": (state.key[1][i]) for i in range(len(mapper.primary_key))}
-                if vcol is not None:
-                    vk = mapper._column_to_key[vcol]
-                    p["ver_old"] = state.committed_state.get(vk, d.get(vk)) if vk in d or vk in state.committed_state else None
+                p = dict(zip(pk_params, state.key[1]))
+                if versioned:
+                    d = state.obj().__dict__
+                    committed = state.committed_state
+                    p["ver_old"] = committed.get(vk, d.get(vk)) if vk in d or vk in committed else None
                     if p["ver_old"] is NO_VALUE or p["ver_old"] is None:
                         p["ver_old"] = getattr(state.obj(), vk)
                 params.append(p)
-            crit = [c == bindparam(f"pk_{i}") for i, c in enumerate(mapper.primary_key)]
-            if vcol is not None:
-                crit.append(vcol == bindparam("ver_old"))
-            stmt = delete(table).where(and_(*crit))
             if len(params) > 1 and conn.dialect.supports_sane_multi_rowcount:
                 res = conn.execute(stmt, params)
-                self._check_rowcount(res.rowcount, len(params), "DELETE", table, vcol is not None, False)
+                self._check_rowcount(res.rowcount, len(params), "DELETE", table, versioned, False)
             else:
                 for p in params:
                     res = conn.execute(stmt, p)
-                    self._check_rowcount(res.rowcount, 1, "DELETE", table, vcol is not None, False)
+                    self._check_rowcount(res.rowcount, 1, "DELETE", table, versioned, False)
             if mapper.dispatch.after_delete:  # events: after_delete
                 for state in wave:
                     mapper.dispatch.after_delete(mapper, conn, state.obj())
@@ -831,22 +1067,50 @@ class UOWTransaction:
     # -- bookkeeping ----------------------------------------------------------------------------------------
     def _finish(self, deleted: list[Any]) -> None:
         sess = self.session
-        for state in self.inserted + self.updated:
-            state._commit_all()
-            sess._modified.discard(state)
-        for state in list(sess._modified):
-            if state.key is not None and state not in sess._deleted:
-                state._commit_all()
-        sess._modified.clear()
+        modified = sess._modified
+        for done in (self.inserted, self.updated):
+            commit_states(done)
+            if modified:
+                for state in done:
+                    modified.discard(state)
+        if modified:
+            commit_states([s for s in modified if s.key is not None and s not in sess._deleted])
+            modified.clear()
+        imap = sess.identity_map._dict
+        sess_deleted = sess._deleted
+        trans_stack = sess._trans_stack
         for state in deleted:
             obj = state.obj()
             state._deleted = True
             state.committed_state.clear()
             state.modified = False
-            sess.identity_map._remove(state)
-            sess._deleted.pop(state, None)
-            for t in sess._trans_stack:
+            if imap.get(state.key) is state:
+                del imap[state.key]
+            sess_deleted.pop(state, None)
+            for t in trans_stack:
                 t._deleted[state] = obj
+
+
+def _expire_unset(state: Any, d: dict[str, Any], params: dict[str, Any], fetched: Set[str],
+                  plan: list[tuple[str, str | None, bool, bool]]) -> None:
+    """After an INSERT: the attributes whose values the database decided (not given, not fetched
+    back) are expired so that the next access loads them; SQL expressions are expired too."""
+    expired = state._mutable_expired()
+    for key, ckey, srv, expire_missing in plan:
+        if key in fetched:
+            continue
+        if ckey is None:  # column_property expression: reloaded on access
+            d.pop(key, None)
+            expired.add(key)
+        elif ckey not in params:
+            if key not in d:
+                if expire_missing:
+                    expired.add(key)
+                else:
+                    d[key] = None
+            elif srv and d[key] is None:
+                del d[key]
+                expired.add(key)
 
 
 def _value(obj: Any, key: str) -> Any:
@@ -875,7 +1139,7 @@ def _set_fk(state: Any, obj: Any, key: str, value: Any) -> None:
     if key not in state.committed_state:
         state.committed_state[key] = d.get(key, NO_VALUE)
     d[key] = value
-    state.expired_attributes.discard(key)
+    state._unexpire(key)
     if state.key is not None:
         state.modified = True
         state._strong = obj

@@ -56,6 +56,7 @@ FLAG_DOCS: dict[str, str] = {
     "supports_ilike": "a native ILIKE operator",
     "supports_for_update": "SELECT ... FOR UPDATE",
     "supports_server_side_cursors": "stream_results with server-side cursors",
+    "server_side_cursor_blocks_connection": "a streamed result holds the connection until read (buffered first when another statement runs)",
     "supports_parenthesized_compound": "parenthesized SELECTs inside UNION",
     "cte_recursive_keyword": "WITH RECURSIVE keyword",
     "requires_from_for_select": "SELECT without FROM needs a dummy table",

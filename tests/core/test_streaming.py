@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import tracemalloc
+import warnings
 from typing import Any
 
 import pytest
 
-from sqlweave.core import literal, select
+from sqlweave.core import Column, Integer, MetaData, Table, exc, func, insert, literal, select
 
 pytestmark = pytest.mark.backend
 
@@ -40,3 +41,65 @@ def test_million_rows_stream_with_bounded_memory(engine: Any) -> None:
     assert total == N * (N + 1) // 2
     # a buffered million-row result needs tens of MiB; streamed it stays near one batch
     assert peak < 16 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB"
+
+
+@pytest.fixture
+def numbers(engine: Any, metadata: MetaData) -> Table:
+    t = Table("st_numbers", metadata, Column("id", Integer, primary_key=True))
+    metadata.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(t), [{"id": i} for i in range(1, 3001)])
+    return t
+
+
+def test_other_statements_during_an_open_stream(engine: Any, numbers: Table, metadata: MetaData) -> None:
+    # On MySQL the stream's unbuffered cursor holds the connection; the connection buffers the
+    # rest of it before the next statement, so neither result loses rows (pymysql alone would
+    # warn and discard them). A PostgreSQL named cursor is a portal: the connection stays free.
+    log = Table("st_log", metadata, Column("id", Integer, primary_key=True), Column("n", Integer))
+    metadata.create_all(engine)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="Previous unbuffered result")
+        with engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, yield_per=100).execute(
+                select(numbers.c.id).order_by(numbers.c.id))
+            got = [r.id for r in result.fetchmany(100)]
+            assert conn.scalar(select(func.count()).select_from(numbers)) == 3000
+            conn.execute(insert(log).values(id=1, n=len(got)))
+            assert conn.execute(select(log.c.n)).scalars().all() == [100]
+            got += [r.id for r in result]
+            conn.commit()
+    assert got == list(range(1, 3001))
+
+
+def test_commit_during_an_open_stream(engine: Any, numbers: Table) -> None:
+    # a server-side cursor lives inside its transaction: where it would hold the connection
+    # (MySQL) its remaining rows are buffered before COMMIT and the result goes on; a PostgreSQL
+    # portal ends at COMMIT, so reading on is an error, not silently fewer rows
+    with engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, yield_per=100).execute(
+            select(numbers.c.id).order_by(numbers.c.id))
+        got = [r.id for r in result.fetchmany(100)]
+        conn.commit()
+        if engine.dialect.supports_server_side_cursors and not engine.dialect.server_side_cursor_blocks_connection:
+            with pytest.raises(exc.DBAPIError):
+                result.fetchall()
+            conn.rollback()
+        else:
+            got += [r.id for r in result]
+            assert got == list(range(1, 3001))
+
+
+def test_rollback_ends_an_open_stream(engine: Any, numbers: Table) -> None:
+    with engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, yield_per=100).execute(
+            select(numbers.c.id).order_by(numbers.c.id))
+        assert len(result.fetchmany(100)) == 100
+        conn.rollback()
+        if engine.dialect.server_side_cursor_blocks_connection:
+            # the stream ends with its transaction (rows read off the wire, not kept)
+            with pytest.raises(exc.ResourceClosedError):
+                result.fetchall()
+        result.close()
+        # the connection is usable again
+        assert conn.scalar(select(func.count()).select_from(numbers)) == 3000

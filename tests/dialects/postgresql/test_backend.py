@@ -391,6 +391,35 @@ def test_server_side_cursor_streams_bounded_memory(engine: Any) -> None:
         assert [len(p) for p in res.partitions()] == [10, 10, 5]
 
 
+def test_orm_yield_per_streams_through_a_portal(engine: Any, metadata: MetaData) -> None:
+    # libpq buffers a whole ordinary result invisibly to tracemalloc, so assert the mechanism:
+    # the ORM's yield_per reads a named cursor (a portal), and other statements (the eager and
+    # lazy loads of the loop) run on the same connection while it is open
+    from sqlweave.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+    class Base(DeclarativeBase):
+        metadata = MetaData()
+
+    class PgStreamed(Base):
+        __tablename__ = "pgb_streamed"
+        id: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+    Base.metadata.create_all(engine)
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(PgStreamed.__table__), [{"id": i} for i in range(1, 501)])
+        with Session(engine) as session:
+            ids, portals = [], set()
+            for obj in session.scalars(select(PgStreamed).order_by(PgStreamed.id).execution_options(yield_per=100)):
+                ids.append(obj.id)
+                if obj.id % 100 == 1:
+                    portals.add(session.scalar(text("SELECT count(*) FROM pg_cursors WHERE name LIKE 'sqlweave_c_%'")))
+            assert ids == list(range(1, 501)) and portals == {1}
+            assert session.scalar(text("SELECT count(*) FROM pg_cursors")) == 0  # closed at the end
+    finally:
+        Base.metadata.drop_all(engine)
+
+
 def test_server_side_cursor_in_autocommit(engine: Any) -> None:
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT", stream_results=True) as conn:
         assert conn.execute(text("SELECT g FROM generate_series(1, 3) g")).scalars().all() == [1, 2, 3]

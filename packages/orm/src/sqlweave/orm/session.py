@@ -731,17 +731,18 @@ class Session:
                 "The yield_per option is not compatible with joined eager loading of collections: "
                 "a parent's related rows may span batches. Use selectinload() instead.")
         if yield_per:
-            # yield_per is the ORM's batch size here; the statement carries it too, and Core
-            # would take it as a request for a server-side cursor (see the comment below)
-            core_opts = {**(core_opts or {}), "yield_per": None, "stream_results": False}
+            # Core streams the rows (a server-side cursor where the dialect has one), so memory
+            # stays flat in the row count. The eager loads of each batch, lazy loads and
+            # autoflushes by the caller still run on the same connection: a PostgreSQL named
+            # cursor is a portal that leaves the connection free, SQLite steps its cursor
+            # lazily, and on MySQL the Connection first buffers the rest of the unbuffered
+            # result (Connection._unblock) when another statement is sent.
+            core_opts = {**(core_opts or {}), "yield_per": yield_per, "stream_results": True}
         result = conn.execute(cs.statement, params, execution_options=core_opts)
         if yield_per:
 
             # rows are read from the cursor yield_per at a time and turned into objects batch by
-            # batch, so memory stays flat in the row count (SQLite steps its cursor lazily). The
-            # Core statement runs on an ordinary client cursor, not a server-side one, so the
-            # eager loads of each batch (and lazy loads by the caller) can use the connection
-            # while rows remain.
+            # batch
             def batch(chunk: Any) -> list[Any]:
                 return process_rows(self, cs, chunk, populate, entities=True)
 

@@ -65,6 +65,8 @@ class Connection:
     """A DBAPI connection checked out of the engine's pool, with SQLAlchemy 2.0 semantics."""
 
     dispatch = dispatcher(ConnectionEvents)
+    #: the streamed result whose unbuffered cursor holds the DBAPI connection (see _unblock)
+    _blocking_result: CursorResult | None = None
 
     # state every new connection starts with (class attributes: a Connection is made for each
     # ``engine.begin()`` block, so its constructor sets only what varies)
@@ -136,6 +138,8 @@ class Connection:
 
     def get_isolation_level(self) -> str:
         """The isolation level currently in effect on the DBAPI connection."""
+        if self._blocking_result is not None:
+            self._unblock()
         return self.dialect.get_isolation_level(self.connection.dbapi_connection)  # type: ignore[no-any-return]
 
     def execution_options(self, **opts: Any) -> Connection:
@@ -207,6 +211,8 @@ class Connection:
             RootTransaction(self)
 
     def _begin_impl(self) -> None:
+        if self._blocking_result is not None:
+            self._unblock()
         if self._echo:
             self.engine.logger.info("BEGIN (implicit)")
         if self.dispatch.begin:
@@ -217,6 +223,8 @@ class Connection:
             self._handle_dbapi_exception(err, None, None, None, None)
 
     def _commit_impl(self) -> None:
+        if self._blocking_result is not None:
+            self._unblock()
         if self.dispatch.commit:
             self.dispatch.commit(self)
         if self._echo:
@@ -232,6 +240,10 @@ class Connection:
             self.dispatch.rollback(self)
         if self._dbapi is None:
             return
+        if self._blocking_result is not None:
+            # the transaction is being thrown away: the stream ends with it (its remaining rows
+            # are read off the wire and discarded, not kept), as a server-side cursor would
+            self._blocking_result.close()
         if self._echo:
             self.engine.logger.info("ROLLBACK")
         try:
@@ -420,6 +432,8 @@ class Connection:
 
     def _run(self, ctx: Any, statement: str, parameters: Any, executemany: bool, compiled: Any) -> Any:
         dialect = self.dialect
+        if self._blocking_result is not None:
+            self._unblock()
         try:
             cursor = ctx.cursor = ctx.create_cursor()
         except Exception as err:
@@ -456,7 +470,30 @@ class Connection:
         result = CursorResult(ctx, md)
         if md is not None:
             self._open_results += 1
+            if ctx._is_server_side and dialect.server_side_cursor_blocks_connection:
+                self._blocking_result = result
         return result
+
+    def _unblock(self) -> None:
+        """Read the rest of the streamed result that holds the DBAPI connection into memory, so
+        that another command can be sent; the Result goes on from those rows.
+
+        An unbuffered cursor (MySQL) occupies the connection until its rows are read, and the
+        driver would otherwise discard them unread. Memory stays flat while nothing else runs
+        during a stream; it grows only by the rows left when something does.
+        """
+        result = self._blocking_result
+        self._blocking_result = None
+        cursor = result.cursor if result is not None else None
+        if cursor is None:
+            return
+        try:
+            rows = list(cursor.fetchall())
+            buffered = _BufferedCursor(rows, cursor.description, cursor.rowcount)
+            cursor.close()
+        except Exception as err:
+            self._handle_dbapi_exception(err, None, None, cursor, result.context)  # type: ignore[union-attr]
+        result.cursor = result.context.cursor = buffered  # type: ignore[union-attr]
 
     def _run_insertmanyvalues(self, ctx: Any, compiled: Any, params: list[tuple[Any, ...]]) -> Any:
         """executemany of INSERT ... RETURNING as batches of multi-row VALUES.
@@ -467,6 +504,8 @@ class Connection:
         out ascending values within one statement).
         """
         dialect = self.dialect
+        if self._blocking_result is not None:
+            self._unblock()
         prefix, row, suffix = compiled.insertmanyvalues
         width = max(1, len(params[0]))
         page = max(1, min(dialect.insertmanyvalues_page_size, dialect.insertmanyvalues_max_parameters // width))
@@ -523,6 +562,8 @@ class Connection:
         return sorted(rows, key=lambda r: r[idx])
 
     def _on_result_closed(self, result: Any) -> None:
+        if result is self._blocking_result:
+            self._blocking_result = None
         if self._open_results:
             self._open_results -= 1
 

@@ -71,6 +71,9 @@ class DefaultDialect:
     supports_foreign_keys_inline = True
     supports_deferrable = False
     supports_server_side_cursors = False
+    #: a streamed (unbuffered) result occupies the DBAPI connection until it is read to the end
+    #: (MySQL's protocol); the Connection then buffers its remaining rows before sending anything else
+    server_side_cursor_blocks_connection = False
     supports_for_update = True
     supports_regexp = False
     supports_distinct_on = False

@@ -703,6 +703,7 @@ class MySQLDialect(MySQLReflectionMixin, DefaultDialect):
     supports_regexp = True
     supports_full_outer_join = False
     supports_server_side_cursors = True
+    server_side_cursor_blocks_connection = True
     supports_schemas = True
     supports_json = True
     supports_for_update = True

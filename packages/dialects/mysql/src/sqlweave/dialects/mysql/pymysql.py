@@ -16,8 +16,9 @@ driver by default; ``mariadb://`` / ``mariadb+pymysql://`` insist on a MariaDB s
 * ``executemany`` of an ``INSERT ... VALUES (%s, ...)`` is rewritten by PyMySQL into multi-row
   INSERTs; the rowcount is the total.
 * ``stream_results`` / ``yield_per`` use an unbuffered ``SSCursor``: rows are read from the socket
-  as they are fetched, so memory stays bounded. The connection can run nothing else until the
-  result is exhausted or closed.
+  as they are fetched, so memory stays bounded. Such a result holds the connection until it is
+  read (``server_side_cursor_blocks_connection``): before another statement or COMMIT, the
+  Connection reads its remaining rows into memory and the result goes on from them.
 
 Errors: ``is_disconnect`` recognises the client/server error codes of a lost connection (2006
 server gone away, 2013 lost during query, 2014 commands out of sync, 2045, 2055, 4031 idle

@@ -171,6 +171,24 @@ class ResultMetaData:
         self.make_row = self._row_maker()
         self._convert = self._batch_converter()
 
+    def _with_objects(self, objects: Sequence[Sequence[Any]]) -> ResultMetaData:
+        """This shape, also keyed by ``objects`` (one sequence per column): the column objects
+        of another statement of the same shape that ran this statement's compiled form."""
+        keymap = dict(self.keymap)
+        for i, objs in enumerate(objects):
+            for o in objs:
+                if o is not None and o not in keymap:
+                    keymap[o] = i
+        new = ResultMetaData.__new__(ResultMetaData)
+        new.keys = self.keys
+        new.keymap = keymap
+        new._objects = self._objects
+        new.processors = self.processors
+        new._convert = self._convert
+        new.row_cls = _row_class_for(tuple(self.keys), keymap)
+        new.make_row = new._row_maker()
+        return new
+
     def _row_maker(self) -> Callable[[Any], Row]:
         cls = self.row_cls
         conv = [(i, p) for i, p in enumerate(self.processors) if p is not None]

@@ -554,7 +554,7 @@ class DefaultExecutionContext:
                 compiled.__dict__["_result_md"] = md
             invoked = self.__dict__.get("invoked_statement")
             if invoked is not None:
-                md = _adapt_to_statement(md, invoked)
+                _adapt_to_statement(md, invoked)
             return md
         description = self.cursor.description
         if description is None:
@@ -591,17 +591,17 @@ def _insert_pk_cols(compiled: Any) -> list[Any]:
 DefaultDialect.execution_ctx_cls = DefaultExecutionContext
 
 
-def _adapt_to_statement(md: Any, invoked: Any) -> Any:
-    """``md`` also keyed by the selected columns of ``invoked``, a statement that ran a compiled
+def _adapt_to_statement(md: Any, invoked: Any) -> None:
+    """Key the rows of ``md`` also by the selected columns of ``invoked``, a statement that ran a compiled
     form made for another statement of the same shape (a cache hit): its own labels and columns
     of its own subqueries then find their values (``row._mapping[sub.c.x]``), by position."""
     exported = getattr(invoked, "_exported_columns", None)
     if exported is None:
-        return md
+        return
     cols = exported()
     if len(cols) != len(md.keys):
-        return md
-    return md._with_objects([
+        return
+    md._add_objects([
         (col, col.element) if isinstance(col, Label) else (col,) for _, col in cols
     ])
 

@@ -267,9 +267,6 @@ def test_generic_compile(construct: Callable[[], Any], expected: str, params: di
     stmt = construct()
     compiled = stmt.compile()
     sql = str(compiled)
-    # anonymous alias numbers depend on creation order across the module
-    import re
-    sql = re.sub(r"anon_\d+\.", "anon_1.", sql)
     assert sql == expected
     assert compiled.params == params
     assert str(stmt) == str(compiled)

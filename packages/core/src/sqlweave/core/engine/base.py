@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from sqlweave.core import exc
+from sqlweave.core.engine.default import statement_specific_results
 from sqlweave.core.engine.result import CursorResult
 from sqlweave.core.event.base import dispatcher
 from sqlweave.core.events import ConnectionEvents
@@ -379,6 +380,8 @@ class Connection:
             raise
         except Exception as err:
             raise exc.StatementError(f"({type(err).__name__}) {err}", compiled.string, None, err) from err
+        if compiled.statement is not elem and statement_specific_results(compiled):
+            ctx.invoked_statement = elem  # a cache hit from another statement of this shape
         params = ctx.parameters
         if ctx.executemany:
             if compiled.insertmanyvalues is not None:

@@ -20,6 +20,7 @@ from sqlweave.core.sql.compiler.ddl import DDLCompiler
 from sqlweave.core.sql.compiler.literals import LiteralRenderer
 from sqlweave.core.sql.compiler.quoting import IdentifierPreparer
 from sqlweave.core.sql.compiler.types import GenericTypeCompiler
+from sqlweave.core.sql.elements import ColumnClause, Label
 
 ISOLATION_LEVELS = ("READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE", "AUTOCOMMIT")
 
@@ -554,6 +555,9 @@ class DefaultExecutionContext:
                     return self._metadata_from_description(description)
                 md = ResultMetaData(keys, objects, procs)
                 compiled.__dict__["_result_md"] = md
+            invoked = self.__dict__.get("invoked_statement")
+            if invoked is not None:
+                _adapt_to_statement(md, invoked)
             return md
         description = self.cursor.description
         if description is None:
@@ -588,3 +592,32 @@ def _insert_pk_cols(compiled: Any) -> list[Any]:
 
 
 DefaultDialect.execution_ctx_cls = DefaultExecutionContext
+
+
+def _adapt_to_statement(md: Any, invoked: Any) -> None:
+    """Key the rows of ``md`` also by the selected columns of ``invoked``, a statement that ran a compiled
+    form made for another statement of the same shape (a cache hit): its own labels and columns
+    of its own subqueries then find their values (``row._mapping[sub.c.x]``), by position."""
+    exported = getattr(invoked, "_exported_columns", None)
+    if exported is None:
+        return
+    cols = exported()
+    if len(cols) != len(md.keys):
+        return
+    md._add_objects([
+        (col, col.element) if isinstance(col, Label) else (col,) for _, col in cols
+    ])
+
+
+def statement_specific_results(compiled: Any) -> bool:
+    """True when the result columns of ``compiled`` are keyed by objects that belong to the
+    statement it was compiled for (labels, expressions, columns of subqueries and aliases),
+    which another statement of the same shape does not share. Computed once per compiled form."""
+    flag = compiled.__dict__.get("_statement_specific_results")
+    if flag is None:
+        flag = compiled.__dict__["_statement_specific_results"] = any(
+            not (isinstance(objs[0], ColumnClause)
+                 and not getattr(objs[0].table, "_keyed_by_position", False))
+            for _, objs, _ in getattr(compiled, "_result_columns", ())
+        )
+    return bool(flag)

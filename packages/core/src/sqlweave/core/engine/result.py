@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import itertools
 import operator
+import weakref
 
 try:  # the C descriptor namedtuple uses for its fields: faster than property(itemgetter(i))
     from collections import _tuplegetter  # type: ignore[attr-defined]
@@ -35,6 +36,8 @@ class Row(tuple):  # type: ignore[type-arg]
 
     __slots__ = ()
     _keymap: dict[Any, int] = {}
+    #: column objects of other statements that ran the same compiled form (weakly held)
+    _extra_keys: Any = {}
     _fields: tuple[str, ...] = ()
 
     @property
@@ -78,8 +81,10 @@ def _unpickled_row_class(fields: tuple[str, ...]) -> type[Row]:
 _RESERVED = frozenset(dir(tuple)) | {"tuple", "_mapping", "_t", "_tuple", "_asdict", "_fields", "_keymap"}
 
 
-def _row_class_for(fields: tuple[str, ...], keymap: dict[Any, int]) -> type[Row]:
+def _row_class_for(fields: tuple[str, ...], keymap: dict[Any, int], extra: Any = None) -> type[Row]:
     ns: dict[str, Any] = {"__slots__": (), "_keymap": keymap, "_fields": fields}
+    if extra is not None:
+        ns["_extra_keys"] = extra
     # Every column name is a class attribute (a C descriptor), including names that are not
     # identifiers (``getattr(row, "a b")``), so Row needs no ``__getattr__``: a class with one
     # pays for the hook on every attribute read.
@@ -88,6 +93,18 @@ def _row_class_for(fields: tuple[str, ...], keymap: dict[Any, int]) -> type[Row]
                 and not (name.startswith("__") and name.endswith("__")):
             ns[name] = _tuplegetter(i, None)
     return type("Row", (Row,), ns)
+
+
+def _extra_index(row: Any, key: Any) -> int | None:
+    """The column of ``key`` among the weakly held objects of other statements (see
+    ``ResultMetaData._add_objects``); None for names and unknown objects."""
+    extra = row._extra_keys
+    if not extra or isinstance(key, (str, int)):
+        return None
+    try:
+        return extra.get(key)  # type: ignore[no-any-return]
+    except TypeError:
+        return None
 
 
 class RowMapping:
@@ -101,6 +118,8 @@ class RowMapping:
     def __getitem__(self, key: Any) -> Any:
         idx = self._row._keymap.get(key)
         if idx is None:
+            idx = _extra_index(self._row, key)
+        if idx is None:
             if isinstance(key, int):
                 return self._row[key]
             raise exc.NoSuchColumnError(f"Could not locate column in row for column {_keyname(key)!r}")
@@ -108,10 +127,12 @@ class RowMapping:
 
     def get(self, key: Any, default: Any = None) -> Any:
         idx = self._row._keymap.get(key)
+        if idx is None:
+            idx = _extra_index(self._row, key)
         return default if idx is None else tuple.__getitem__(self._row, idx)
 
     def __contains__(self, key: Any) -> bool:
-        return key in self._row._keymap
+        return key in self._row._keymap or _extra_index(self._row, key) is not None
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._row._fields)
@@ -166,10 +187,24 @@ class ResultMetaData:
                         pass
         self.keymap = keymap
         self._objects = objects
-        self.row_cls = _row_class_for(tuple(keys), keymap)
+        self.row_cls = _row_class_for(tuple(keys), keymap, weakref.WeakKeyDictionary())
         self.processors = list(processors) if processors else [None] * len(keys)
         self.make_row = self._row_maker()
         self._convert = self._batch_converter()
+
+    def _add_objects(self, objects: Sequence[Sequence[Any]]) -> None:
+        """Also key this shape's rows by ``objects`` (one sequence per column): the column objects
+        of another statement of the same shape that ran the same compiled form. They are held
+        weakly (gone with their statement), so no Row class is made per execution."""
+        keymap = self.keymap
+        extra = self.row_cls._extra_keys
+        for i, objs in enumerate(objects):
+            for o in objs:
+                if o is not None and o not in keymap:
+                    try:
+                        extra[o] = i
+                    except TypeError:
+                        pass
 
     def _row_maker(self) -> Callable[[Any], Row]:
         cls = self.row_cls
@@ -230,6 +265,8 @@ class ResultMetaData:
                 raise IndexError(f"result has {len(self.keys)} columns; index {key} is out of range")
             return key
         idx = self.keymap.get(key)
+        if idx is None:
+            idx = _extra_index(self.row_cls, key)
         if idx is None:
             raise exc.NoSuchColumnError(
                 f"Could not locate column in row for column {_keyname(key)!r}; columns are: {', '.join(self.keys)}"

@@ -6,7 +6,6 @@ compiled-statement caching and collects its bound parameters (in traversal order
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
@@ -644,7 +643,6 @@ class ScalarSelectMarker:
 # Leaves: bound parameters, literals, NULL/TRUE/FALSE, text
 # ---------------------------------------------------------------------------------------------
 
-_anon_counter = itertools.count(1)
 
 
 class BindParameter(ColumnElement):
@@ -1257,7 +1255,8 @@ class Label(ColumnElement):
         while isinstance(element, Label):
             element = element.element
         self._anonymous = name is None
-        self._name = name if name is not None else f"anon_{next(_anon_counter)}"
+        # an anonymous label is named by the SELECT that lists it ("anon", "anon_1", ...)
+        self._name = name if name is not None else "anon"
         self.key = self._name
         self.element = element.self_group(against=operators.comma_op)
         self.type = sqltypes.to_instance(type_) if type_ is not None else getattr(element, "type", sqltypes.NULLTYPE)
@@ -1606,9 +1605,12 @@ class ColumnClause(ColumnElement):
         table = self.table
         if self.is_literal or table is None:
             return ("col", self._name, self.is_literal, self.type._static_cache_key)
+        if getattr(table, "_keyed_by_position", False):
+            # a column of an alias/subquery/CTE/VALUES: by name and the position of its FROM
+            # element in the statement (whose binds are collected at its first appearance; it
+            # may be the only reference to the subquery)
+            return ("acol", self._name, self.key, table._gen_cache_key(binds))
         if getattr(table, "element", None) is not None:
-            # a column of a subquery/alias/CTE: collect the binds inside it (they may be the only
-            # reference to the subquery in the statement)
             return (self, table._gen_cache_key(binds))
         return self
 

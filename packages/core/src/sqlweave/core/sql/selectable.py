@@ -6,8 +6,6 @@ changed, which is what makes cached compiled forms safe to share.
 
 from __future__ import annotations
 
-import itertools
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -27,6 +25,7 @@ from sqlweave.core.sql.elements import (
     UnaryExpression,
     and_,
 )
+from sqlweave.core.sql.visitors import position_number
 
 
 class ColumnCollection:
@@ -346,7 +345,9 @@ def _describe(sel: Any) -> str:
     return getattr(sel, "name", None) or type(sel).__name__
 
 
-_anon_alias = itertools.count(1)
+#: the ``name`` of an anonymous alias, subquery, CTE or VALUES: the compiler renders such an
+#: element as ``anon_1``, ``anon_2``, ... in order of appearance in each statement
+ANON_NAME = "anon"
 
 
 class Alias(FromClause):
@@ -354,11 +355,13 @@ class Alias(FromClause):
 
     __visit_name__ = "alias"
     named_with_column = True
+    #: keyed by position in the statement (see :func:`~sqlweave.core.sql.visitors.position_number`)
+    _keyed_by_position = True
 
     def __init__(self, element: Any, name: str | None = None) -> None:
         self.element = element
         self._anonymous = name is None
-        self.name = name or f"anon_{next(_anon_alias)}"
+        self.name = ANON_NAME if name is None else name
 
     @property
     def original(self) -> Any:
@@ -374,7 +377,15 @@ class Alias(FromClause):
         return cc
 
     def _gen_cache_key(self, binds: list[Any]) -> Any:
-        return (type(self).__name__, None if self._anonymous else self.name, self.element._gen_cache_key(binds), id(self) if self._anonymous else None)
+        n, first = position_number(self, binds)
+        if not first:
+            return ("ref", n)
+        return (type(self).__name__, None if self._anonymous else self.name, self._extra_key(),
+                self.element._gen_cache_key(binds))
+
+    def _extra_key(self) -> Any:
+        """What else, besides name and element, shapes this kind of alias's SQL."""
+        return None
 
     def _refers_to(self, other: Any) -> bool:
         return other is self
@@ -390,21 +401,14 @@ class Subquery(Alias):
 
     __visit_name__ = "subquery"
 
+    def _extra_key(self) -> Any:
+        return self.__dict__.get("_lateral", False)
+
     def _populate_columns(self) -> ColumnCollection:
         cc = ColumnCollection()
         for name, col in self.element._exported_columns():
             cc._add(col._make_proxy(self, name=name, key=name))
         return cc
-
-
-class _Visiting(threading.local):
-    ids: set[int]
-
-    def __init__(self) -> None:
-        self.ids = set()
-
-
-_CTE_GUARD = _Visiting()
 
 
 class CTE(Subquery):
@@ -417,16 +421,12 @@ class CTE(Subquery):
         self.recursive = recursive
 
     def _gen_cache_key(self, binds: list[Any]) -> Any:
-        # identity names the CTE; its body is walked once to collect its binds (a recursive CTE
-        # refers to itself, hence the guard)
-        visiting = _CTE_GUARD.ids
-        if id(self) in visiting:
-            return ("cte", id(self))
-        visiting.add(id(self))
-        try:
-            return ("cte", self.name, self.recursive, id(self), self.element._gen_cache_key(binds))
-        finally:
-            visiting.discard(id(self))
+        # numbered before its body is walked: a recursive CTE's reference to itself is a "ref"
+        n, first = position_number(self, binds)
+        if not first:
+            return ("ref", n)
+        return ("cte", None if self._anonymous else self.name, self.recursive,
+                self.element._gen_cache_key(binds))
 
     def union(self, *others: Any) -> CTE:
         return self._combine("UNION", others)
@@ -436,7 +436,7 @@ class CTE(Subquery):
 
     def _combine(self, keyword: str, others: Any) -> CTE:
         compound = CompoundSelect(keyword, self.element, *others)
-        new = CTE(compound, self.name, self.recursive)
+        new = CTE(compound, None if self._anonymous else self.name, self.recursive)
         # the recursive part refers to ``self``'s columns; keep them pointing at the new CTE
         new._columns = self.columns
         for c in new._columns:
@@ -457,13 +457,39 @@ class TableValuedAlias(Alias):
         super().__init__(fn, name)
         self._names = names or []
 
+    def _extra_key(self) -> Any:
+        return tuple(self._names)
+
     def _populate_columns(self) -> ColumnCollection:
         cols = [ColumnClause(n, _selectable=self) for n in self._names] or [ColumnClause("value", _selectable=self)]
         return ColumnCollection(cols)
 
     @property
     def column(self) -> ColumnElement:
-        return ColumnClause(self.name, self.element.type, _selectable=None)
+        """The function's value as one column, named as the alias is (``SELECT anon_1 FROM
+        json_array_elements(...) AS anon_1``)."""
+        return AliasNameColumn(self)
+
+
+class AliasNameColumn(ColumnElement):
+    """A table-valued alias used as a column: rendered as the alias's (compile-time) name."""
+
+    __visit_name__ = "alias_name_column"
+
+    def __init__(self, alias: TableValuedAlias) -> None:
+        self.alias = alias
+        self.type = alias.element.type
+
+    @property
+    def name(self) -> str:
+        return self.alias.name  # type: ignore[no-any-return]
+
+    def _gen_cache_key(self, binds: list[Any]) -> Any:
+        return ("aliasname", self.alias._gen_cache_key(binds))
+
+    @property
+    def _from_objects(self) -> list[Any]:
+        return [self.alias]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1167,10 +1193,12 @@ class Values(FromClause):
 
     __visit_name__ = "values"
     named_with_column = True
+    _keyed_by_position = True
 
     def __init__(self, *columns: ColumnClause, name: str | None = None, literal_binds: bool = False) -> None:
         self._column_args = list(columns)
-        self.name = name or f"anon_{next(_anon_alias)}"
+        self._anonymous = name is None
+        self.name = ANON_NAME if name is None else name
         self._data: tuple[Any, ...] = ()
         self.literal_binds = literal_binds
 
@@ -1188,12 +1216,17 @@ class Values(FromClause):
         return ColumnCollection(c._make_proxy(self) for c in self._column_args)
 
     def _gen_cache_key(self, binds: list[Any]) -> Any:
-        return ("values", self.name, tuple(id(c) for c in self._column_args),
+        n, first = position_number(self, binds)
+        if not first:
+            return ("ref", n)
+        return ("values", None if self._anonymous else self.name,
+                tuple([c._gen_cache_key(binds) for c in self._column_args]),
                 tuple(tuple(r._gen_cache_key(binds) for r in rows) for rows in self._data))
 
     def alias(self, name: str | None = None, flat: bool = False) -> Any:
         new = self._generate()
-        new.name = name
+        new._anonymous = name is None
+        new.name = ANON_NAME if name is None else name
         new.__dict__.pop("_columns", None)
         return new
 

@@ -9,6 +9,7 @@ same shape with new values.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 
@@ -31,6 +32,43 @@ class HasCacheKey:
 
     def _gen_cache_key(self, binds: list[Any]) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement _gen_cache_key")
+
+
+class _PositionNumbers(threading.local):
+    """The FROM elements numbered so far by the key computation that collects into ``binds``."""
+
+    binds: list[Any] | None = None
+    numbers: dict[int, tuple[int, Any]]
+
+    def __init__(self) -> None:
+        self.numbers = {}
+
+
+_POSITIONS = _PositionNumbers()
+
+
+def position_number(obj: Any, binds: list[Any]) -> tuple[int, bool]:
+    """(n, first): ``obj`` is the n-th alias, subquery, CTE or VALUES met by the cache-key
+    computation collecting into ``binds``; ``first`` is True at its first appearance.
+
+    Such elements are keyed by their position in the statement, not by identity: the first
+    appearance gives the element's structure, a later one only ``n``. Two statements of the same
+    shape built separately then share a key (and a compiled form), while ``select(a.c.x, b.c.x)``
+    (two aliases of one table) and ``select(a.c.x, a.c.x)`` (one alias) do not. The numbering
+    belongs to the ``binds`` list (one per computation); it is kept per thread, and the list and
+    the numbered objects are held until the next computation so their ids can't be reused.
+    """
+    st = _POSITIONS
+    if st.binds is not binds:
+        st.binds = binds
+        st.numbers = {}
+    numbers = st.numbers
+    known = numbers.get(id(obj))
+    if known is not None:
+        return known[0], False
+    n = len(numbers) + 1
+    numbers[id(obj)] = (n, obj)
+    return n, True
 
 
 def cache_key_of(obj: Any, binds: list[Any]) -> Any:

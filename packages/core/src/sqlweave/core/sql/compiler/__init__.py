@@ -107,6 +107,8 @@ class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
         self.ctes: dict[Any, str] = {}
         self._ctes_recursive = False
         self.ctes_visiting: set[int] = set()
+        #: id of an anonymous FROM element → its name in this statement (anon_1, anon_2, ...)
+        self._anon_names: dict[int, str] = {}
         self.insert_prefetch: list[Any] = []
         self.update_prefetch: list[Any] = []
         self.postfetch: list[Any] = []
@@ -449,6 +451,24 @@ class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
         objs: tuple[Any, ...] = (column,) + extra
         self._result_columns.append((keyname, objs, type_))
 
+    # -- names of FROM elements ------------------------------------------------------------------
+
+    def format_from_name(self, element: Any) -> str:
+        """The quoted name of an alias, subquery, CTE or VALUES. An anonymous one is named here,
+        not when it was built: ``anon_1``, ``anon_2``, ... in order of first appearance in this
+        statement, so the same statement shape always gives the same SQL (and one compiled form
+        serves every statement of that shape)."""
+        if not getattr(element, "_anonymous", False):
+            return self.preparer.quote(element.name)  # type: ignore[no-any-return]
+        # a recursive CTE made by .union() is the CTE it extends, under the same name
+        while getattr(element, "_aliased_from", None) is not None:
+            element = element._aliased_from
+        names = self._anon_names
+        name = names.get(id(element))
+        if name is None:
+            name = names[id(element)] = f"anon_{len(names) + 1}"
+        return name
+
     # -- WITH -------------------------------------------------------------------------------------
 
     def _render_with(self) -> str:
@@ -471,7 +491,7 @@ class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
             if not isinstance(table, _aliases()):
                 tname = self.preparer.format_table(table)
             else:
-                tname = self.preparer.quote(table.name)  # type: ignore[attr-defined]
+                tname = self.format_from_name(table)
         return f"{tname}.{text}"
 
     def visit_textclause(self, textclause: elements.TextClause, **kw: Any) -> str:

@@ -26,6 +26,9 @@ class SelectCompilerMixin:
     def _add_result_column(self, keyname: str, column: Any, type_: Any, extra: tuple[Any, ...] = ()) -> None:
         raise NotImplementedError
 
+    def format_from_name(self, element: Any) -> str:  # pragma: no cover - provided by SQLCompiler
+        raise NotImplementedError
+
     # -- SELECT -----------------------------------------------------------------------------------
 
     def visit_select(self, select: Any, toplevel: bool = False, asfrom: bool = False,
@@ -127,8 +130,9 @@ class SelectCompilerMixin:
         if isinstance(col, elements.Label):
             inner = self.process(col.element, **kw)
             text = f"{inner} AS {self.preparer.format_label_name(name)}"
-            labels_in_scope.add(col.name)
-            extra = (col.element, col.name)
+            label_name = name if col._anonymous else col.name
+            labels_in_scope.add(label_name)
+            extra = (col.element, label_name)
         elif isinstance(col, elements.ColumnClause) and (col.is_literal or col.table is None and name == col.name):
             text = self.process(col, **kw)
             if col.is_literal and name != col.name:
@@ -172,7 +176,7 @@ class SelectCompilerMixin:
         table = getattr(element, "table", None) if not element._is_from_clause else element
         if table is None:
             return self.process(element)
-        return self.preparer.format_table(table) if not hasattr(table, "element") else self.preparer.quote(table.name)
+        return self.preparer.format_table(table) if not hasattr(table, "element") else self.format_from_name(table)
 
     # -- FROM elements ----------------------------------------------------------------------------
 
@@ -196,26 +200,26 @@ class SelectCompilerMixin:
 
     def visit_alias(self, alias: Any, asfrom: bool = False, **kw: Any) -> str:
         if not asfrom:
-            return self.preparer.quote(alias.name)  # type: ignore[no-any-return]
+            return self.format_from_name(alias)  # type: ignore[no-any-return]
         inner = alias.element
         if inner._is_from_clause and not getattr(inner, "_is_select_statement", False):
             if isinstance(inner, type(alias)) or hasattr(inner, "recursive"):
-                return self.process(inner, asfrom=True, **kw) + " AS " + self.preparer.quote(alias.name)
-            return self.process(inner, asfrom=True, **kw) + " AS " + self.preparer.quote(alias.name)
-        return f"({self.process(inner, asfrom=True, **kw)}) AS {self.preparer.quote(alias.name)}"
+                return self.process(inner, asfrom=True, **kw) + " AS " + self.format_from_name(alias)
+            return self.process(inner, asfrom=True, **kw) + " AS " + self.format_from_name(alias)
+        return f"({self.process(inner, asfrom=True, **kw)}) AS {self.format_from_name(alias)}"
 
     def visit_subquery(self, subquery: Any, asfrom: bool = False, **kw: Any) -> str:
         if not asfrom:
-            return self.preparer.quote(subquery.name)  # type: ignore[no-any-return]
+            return self.format_from_name(subquery)  # type: ignore[no-any-return]
         if getattr(subquery, "_lateral", False):
             # a LATERAL subquery correlates to the FROM elements before it
             inner = self.process(subquery.element, asfrom=True, lateral=True, **kw)
-            return f"LATERAL ({inner}) AS {self.preparer.quote(subquery.name)}"
+            return f"LATERAL ({inner}) AS {self.format_from_name(subquery)}"
         kw.pop("lateral", None)
-        return f"({self.process(subquery.element, asfrom=True, **kw)}) AS {self.preparer.quote(subquery.name)}"
+        return f"({self.process(subquery.element, asfrom=True, **kw)}) AS {self.format_from_name(subquery)}"
 
     def visit_cte(self, cte: Any, asfrom: bool = False, **kw: Any) -> str:
-        name = self.preparer.quote(cte.name)
+        name = self.format_from_name(cte)
         key = getattr(cte, "_aliased_from", None) or cte
         if cte.recursive:
             self._ctes_recursive = True
@@ -238,7 +242,7 @@ class SelectCompilerMixin:
     def visit_table_valued_alias(self, element: Any, asfrom: bool = False, **kw: Any) -> str:
         text = self.process(element.element, **kw)
         if asfrom:
-            return f"{text} AS {self.preparer.quote(element.name)}"
+            return f"{text} AS {self.format_from_name(element)}"
         return text
 
     def visit_values(self, element: Any, asfrom: bool = False, **kw: Any) -> str:
@@ -248,7 +252,7 @@ class SelectCompilerMixin:
         text = f"(VALUES {rows})"
         if asfrom and element.name:
             cols = ", ".join(self.preparer.quote(c.name) for c in element._column_args)
-            text += f" AS {self.preparer.quote(element.name)} ({cols})"
+            text += f" AS {self.format_from_name(element)} ({cols})"
         return text
 
     def visit_values_as_union(self, element: Any, asfrom: bool = False, **kw: Any) -> str:
@@ -263,8 +267,11 @@ class SelectCompilerMixin:
             selects.append("SELECT " + ", ".join(parts))
         text = "(" + " UNION ALL ".join(selects) + ")"
         if asfrom and element.name:
-            text += f" AS {self.preparer.quote(element.name)}"
+            text += f" AS {self.format_from_name(element)}"
         return text
+
+    def visit_alias_name_column(self, element: Any, **kw: Any) -> str:
+        return self.format_from_name(element.alias)
 
     def visit_scalar_select(self, element: Any, **kw: Any) -> str:
         kw.pop("asfrom", None)

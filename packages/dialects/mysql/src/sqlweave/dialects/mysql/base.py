@@ -262,7 +262,7 @@ class MySQLCompiler(SQLCompiler):
             raise exc.CompileError("VALUES needs at least one row")
         text = "(" + " UNION ALL ".join(selects) + ")"
         if asfrom and element.name:
-            text += f" AS {self.preparer.quote(element.name)}"
+            text += f" AS {self.format_from_name(element)}"
         return text
 
     # -- INSERT ------------------------------------------------------------------------------------

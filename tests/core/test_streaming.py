@@ -103,3 +103,33 @@ def test_rollback_ends_an_open_stream(engine: Any, numbers: Table) -> None:
         result.close()
         # the connection is usable again
         assert conn.scalar(select(func.count()).select_from(numbers)) == 3000
+
+
+def _peak_streaming_text(engine: Any, n: int) -> tuple[int, int]:
+    """(rows, tracemalloc peak) of streaming a server-generated sequence through text()."""
+    from sqlweave.core import text
+
+    sql = text("WITH RECURSIVE seq(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM seq WHERE x < :n) "
+               "SELECT x FROM seq")
+    with engine.connect() as conn:
+        if engine.dialect.name == "mysql":
+            conn.exec_driver_sql("SET SESSION max_recursive_iterations = 1000000" if engine.dialect.is_mariadb
+                                 else "SET SESSION cte_max_recursion_depth = 1000000")
+        tracemalloc.start()
+        try:
+            count = 0
+            for _row in conn.execution_options(stream_results=True, yield_per=500).execute(sql, {"n": n}):
+                count += 1
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    return count, peak
+
+
+def test_text_select_streams(engine: Any) -> None:
+    # a text() SELECT gets the server-side cursor too (its columns are unknown until it runs,
+    # so the statement's text decides): memory stays flat when the row count grows tenfold
+    small_rows, small = _peak_streaming_text(engine, 20_000)
+    big_rows, big = _peak_streaming_text(engine, 200_000)
+    assert (small_rows, big_rows) == (20_000, 200_000)
+    assert big < 1.5 * small + 512 * 1024, f"{small / 2**20:.2f} -> {big / 2**20:.2f} MiB"

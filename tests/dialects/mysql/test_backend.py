@@ -664,8 +664,8 @@ def test_reflection(metadata: MetaData, engine: Any) -> None:
         conn.exec_driver_sql("CREATE OR REPLACE VIEW myb_view AS SELECT id, name FROM myb_child")
     try:
         insp = inspect(engine)
-        assert insp.default_schema_name == "test"
-        assert "test" in insp.get_schema_names()
+        assert insp.default_schema_name == engine.url.database
+        assert engine.url.database in insp.get_schema_names()
         assert {"myb_parent", "myb_child"} <= set(insp.get_table_names())
         assert "myb_view" in insp.get_view_names() and "myb_view" not in insp.get_table_names()
         assert insp.has_table("myb_child") and not insp.has_table("myb_nope")

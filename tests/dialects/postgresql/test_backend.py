@@ -74,7 +74,7 @@ def test_url_forms_and_version(engine: Any) -> None:
         try:
             assert eng.dialect.driver == "psycopg2"
             with eng.connect() as conn:
-                assert conn.scalar(select(func.current_database().label("d"))) == "test"
+                assert conn.scalar(select(func.current_database().label("d"))) == eng.url.database
             assert eng.dialect.server_version_info[0] >= 10
             assert eng.dialect.default_isolation_level == "READ COMMITTED"
         finally:

@@ -8,6 +8,7 @@ test suite skips by capability, never by database name. The documented list live
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -305,6 +306,11 @@ class StrCompileDialect(DefaultDialect):
     supports_sequences = True
     supports_identity_columns = True
     supports_aggregate_filter = True
+
+
+#: a statement that returns rows, judged from its text: how a ``text()`` statement (whose columns
+#: the compiler does not know) qualifies for a server-side cursor under ``stream_results``
+SELECT_LIKE = re.compile(r"^\s*(\(\s*)*(SELECT|WITH|VALUES|TABLE)\b", re.I)
 
 
 class DefaultExecutionContext:

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlweave.core import exc
 from sqlweave.core import types as sqltypes
-from sqlweave.core.engine.default import DefaultDialect, DefaultExecutionContext
+from sqlweave.core.engine.default import SELECT_LIKE, DefaultDialect, DefaultExecutionContext
 from sqlweave.core.sql import elements, operators
 from sqlweave.core.sql.compiler import SQLCompiler
 from sqlweave.core.sql.compiler.ddl import DDLCompiler
@@ -647,7 +647,10 @@ class MySQLExecutionContext(DefaultExecutionContext):
                 and not self.compiled.isupdate and not self.compiled.isdelete:
             self._is_server_side = True
             return self.create_server_side_cursor()
-        if opts.get("stream_results") and self.compiled is None and self.dialect.supports_server_side_cursors:
+        if opts.get("stream_results") and self.dialect.supports_server_side_cursors and (
+                self.compiled is None or (self.compiled.statement.__visit_name__ == "textclause"
+                                          and SELECT_LIKE.match(self.statement))):
+            # a driver-level string as asked; a text() construct when it reads as a SELECT
             self._is_server_side = True
             return self.create_server_side_cursor()
         return self._dbapi_connection.cursor()

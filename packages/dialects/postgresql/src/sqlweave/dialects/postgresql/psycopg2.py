@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlweave.core import exc
-from sqlweave.core.engine.default import DefaultExecutionContext
+from sqlweave.core.engine.default import SELECT_LIKE, DefaultExecutionContext
 from sqlweave.dialects.postgresql.base import PGDialect
 
 _DISCONNECT_CODES = frozenset({
@@ -145,9 +145,6 @@ class _RowsCursor:
         return getattr(self._cursor, name)
 
 
-_SELECT_RE = re.compile(r"^\s*(\(\s*)*(SELECT|WITH|VALUES|TABLE)\b", re.I)
-
-
 class PGExecutionContext_psycopg2(DefaultExecutionContext):
     """Server-side (named) cursors for ``stream_results`` / ``yield_per`` SELECTs."""
 
@@ -166,7 +163,7 @@ class PGExecutionContext_psycopg2(DefaultExecutionContext):
                 return False
             if compiled.returns_rows and compiled.statement.__visit_name__ != "textclause":
                 return True
-        return bool(_SELECT_RE.match(self.statement))
+        return bool(SELECT_LIKE.match(self.statement))
 
     _executemany_rowcount: int | None = None
 

@@ -338,6 +338,7 @@ def _seed_users(session: Session, n: int = 5, per: int = 3) -> None:
     session.expunge_all()
 
 
+@pytest.mark.filterwarnings("ignore::sqlweave.orm.exc.NPlusOneWarning")  # lazy loads counted on purpose
 def test_lazy_load_statement_counts(session: Session, counter: Any) -> None:
     _seed_users(session)
     counter.reset()

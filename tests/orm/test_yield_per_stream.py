@@ -109,6 +109,7 @@ def test_yield_per_with_selectinload_per_batch(engine: Any, family: None) -> Non
     assert seen == list(range(1, N_PARENTS + 1))
 
 
+@pytest.mark.filterwarnings("ignore::sqlweave.orm.exc.NPlusOneWarning")  # lazy loads inside the loop on purpose
 def test_yield_per_with_lazy_loads_and_autoflush_in_the_loop(engine: Any, family: None) -> None:
     with warnings.catch_warnings():
         warnings.filterwarnings("error", message="Previous unbuffered result")

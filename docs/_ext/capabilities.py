@@ -26,6 +26,8 @@ from sphinx.util.docutils import SphinxDirective
 #: One line per flag: what the test suite and the compiler read it for.
 FLAG_DOCS: dict[str, str] = {
     "insert_returning": "INSERT ... RETURNING",
+    "supports_fetch_with_ties": "FETCH FIRST n ROWS WITH TIES (`fetch(with_ties=True)`)",
+    "supports_fetch_percent": "FETCH FIRST n PERCENT ROWS (`fetch(percent=True)`)",
     "update_returning": "UPDATE ... RETURNING",
     "delete_returning": "DELETE ... RETURNING",
     "insert_executemany_returning": "RETURNING with a many-row INSERT",

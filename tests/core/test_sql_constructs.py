@@ -272,6 +272,28 @@ def test_limit_offset_fetch(conn: Any) -> None:
     assert rows(conn, select(u.id).order_by(u.id).fetch(1)) == [(1,)]
 
 
+def test_fetch_with_ties_and_percent(conn: Any, eng: Any) -> None:
+    d = eng.dialect
+    ties = select(u.id).where(u.age.is_not(None)).order_by(u.age).fetch(1, with_ties=True)
+    if d.supports_fetch_with_ties:
+        # ann and cy are both 30: the row tied with the first comes too
+        assert sorted(rows(conn, ties)) == [(1,), (3,)]
+        assert rows(conn, ties.offset(2)) == [(2,)]
+        with pytest.raises(exc.CompileError, match="needs order_by"):
+            conn.execute(select(u.id).fetch(1, with_ties=True))
+    else:
+        with pytest.raises(exc.CompileError, match=f"WITH TIES is not supported by the {d.name} dialect"):
+            conn.execute(ties)
+    half = select(u.id).order_by(u.id).fetch(50, percent=True)
+    if d.supports_fetch_percent:
+        assert rows(conn, half) == [(1,), (2,)]
+    else:
+        with pytest.raises(exc.CompileError, match="PERCENT is not supported"):
+            conn.execute(half)
+    conn.rollback()  # the connection stays usable after a refused statement
+    assert rows(conn, select(u.id).order_by(u.id).limit(1)) == [(1,)]
+
+
 def test_for_update(eng: Any) -> None:
     with eng.begin() as c:
         assert c.execute(select(u.id).where(u.id == 1).with_for_update()).scalar() == 1

@@ -54,6 +54,8 @@ class DefaultDialect:
     supports_identity_columns = False
     insert_returning = False
     update_returning = False
+    supports_fetch_with_ties = False  # FETCH FIRST n ROWS WITH TIES
+    supports_fetch_percent = False  # FETCH FIRST n PERCENT ROWS
     delete_returning = False
     implicit_pk_returning = False
     insert_executemany_returning = False
@@ -303,6 +305,7 @@ class StrCompileDialect(DefaultDialect):
     paramstyle = "named"
     supports_native_boolean = True
     insert_returning = update_returning = delete_returning = True
+    supports_fetch_with_ties = supports_fetch_percent = True
     supports_sequences = True
     supports_identity_columns = True
     supports_aggregate_filter = True

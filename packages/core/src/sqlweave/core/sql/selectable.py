@@ -570,6 +570,7 @@ class _OrderLimitMixin:
     _order_by: tuple[Any, ...] = ()
     _limit: Any = None
     _offset: Any = None
+    _fetch_options: tuple[bool, bool] | None = None  # fetch(): (with_ties, percent), when asked
     _fetch: Any = None
 
     def order_by(self, *clauses: Any) -> Any:
@@ -585,6 +586,7 @@ class _OrderLimitMixin:
         """``LIMIT limit`` (sent as a bound parameter)."""
         new = self._generate()  # type: ignore[attr-defined]
         new._limit = _limit_value(limit)
+        new._fetch_options = None
         return new
 
     def offset(self, offset: Any) -> Any:
@@ -597,18 +599,14 @@ class _OrderLimitMixin:
         return self.offset(start or None).limit(stop - (start or 0))
 
     def fetch(self, count: Any, with_ties: bool = False, percent: bool = False) -> Any:
-        """``FETCH FIRST count ROWS ONLY``, rendered as the dialect's LIMIT.
-
-        ``with_ties`` and ``percent`` are not supported by every backend here and are refused
-        rather than silently ignored.
-        """
-        if with_ties or percent:
-            raise exc.CompileError(
-                "fetch(with_ties=True) / fetch(percent=True) are not supported; use limit() "
-                "(and a window function such as rank() for ties)"
-            )
+        """``FETCH FIRST count ROWS ONLY`` (rendered as the dialect's LIMIT), or with
+        ``with_ties`` ``... ROWS WITH TIES`` (rows tied with the last one by the ORDER BY come
+        too) and with ``percent`` ``FETCH FIRST count PERCENT ROWS``. A dialect without the form
+        asked for refuses it when compiling (``CompileError``) rather than dropping it."""
         new = self._generate()  # type: ignore[attr-defined]
-        new._limit = _limit_value(count)
+        new._limit = _limit_value(count) if not percent else count if isinstance(count, ClauseElement) \
+            else BindParameter(None, count, unique=True)
+        new._fetch_options = (bool(with_ties), bool(percent)) if (with_ties or percent) else None
         return new
 
     def _order_limit_key(self, binds: list[Any]) -> tuple[Any, ...]:
@@ -616,6 +614,7 @@ class _OrderLimitMixin:
             tuple([o._gen_cache_key(binds) for o in self._order_by]),
             self._limit._gen_cache_key(binds) if self._limit is not None else None,
             self._offset._gen_cache_key(binds) if self._offset is not None else None,
+            self._fetch_options,
         )
 
 

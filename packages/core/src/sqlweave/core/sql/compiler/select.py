@@ -102,7 +102,9 @@ class SelectCompilerMixin:
             text += " \nHAVING " + self.process(elements.and_(*select._having), _label_map=label_map, **kw)
         if select._order_by:
             text += " ORDER BY " + self.order_by_list(select._order_by, labels_in_scope, _label_map=label_map, **kw)
-        if select._limit is not None or select._offset is not None:
+        if select._fetch_options is not None:
+            text += self.fetch_clause(select, **kw)
+        elif select._limit is not None or select._offset is not None:
             text += self.limit_clause(select, **kw)
         if select._for_update is not None:
             text += self.for_update_clause(select, **kw)
@@ -159,6 +161,30 @@ class SelectCompilerMixin:
             if select._limit is None:
                 text += " \nLIMIT -1"
             text += " OFFSET " + self.process(select._offset, **kw)
+        return text
+
+    def fetch_clause(self, select: Any, **kw: Any) -> str:
+        """``[OFFSET n ROWS] FETCH FIRST m [PERCENT] ROWS {ONLY | WITH TIES}`` (SQL:2008), for
+        ``fetch(with_ties=...)`` / ``fetch(percent=...)``; refused where the dialect lacks it."""
+        with_ties, percent = select._fetch_options
+        d = self.dialect
+        missing = [what for what, asked, has in (("WITH TIES", with_ties, d.supports_fetch_with_ties),
+                                                  ("PERCENT", percent, d.supports_fetch_percent))
+                   if asked and not has]
+        if missing:
+            version = ".".join(map(str, d.server_version_info)) if d.server_version_info else ""
+            raise exc.CompileError(
+                f"FETCH FIRST ... {' and '.join(missing)} is not supported by the {d.name} dialect"
+                f"{' at server version ' + version if version else ''}; use limit() (with a "
+                "window function such as rank() for ties)")
+        if with_ties and not select._order_by:
+            raise exc.CompileError("fetch(with_ties=True) needs order_by(): ties are rows equal "
+                                   "to the last one in the ORDER BY")
+        text = ""
+        if select._offset is not None:
+            text += " \nOFFSET " + self.process(select._offset, **kw) + " ROWS"
+        text += " \nFETCH FIRST " + self.process(select._limit, **kw)
+        text += (" PERCENT" if percent else "") + " ROWS " + ("WITH TIES" if with_ties else "ONLY")
         return text
 
     def for_update_clause(self, select: Any, **kw: Any) -> str:
@@ -316,7 +342,9 @@ class SelectCompilerMixin:
                 self.process(_compound_order_ref(o, exported), _label_map=names, _compound_ref=True, **kw)
                 for o in cs._order_by
             )
-        if cs._limit is not None or cs._offset is not None:
+        if cs._fetch_options is not None:
+            text += self.fetch_clause(cs, **kw)
+        elif cs._limit is not None or cs._offset is not None:
             text += self.limit_clause(cs, **kw)
         return text
 

@@ -784,6 +784,7 @@ class MySQLDialect(MySQLReflectionMixin, DefaultDialect):
         # insertmanyvalues), so the ORM's flush fetches keys one round trip per batch
         self.insert_executemany_returning = self.insert_returning
         self.update_returning = False
+        self.supports_fetch_with_ties = maria and version >= (10, 6)  # OFFSET/FETCH syntax
         self._supports_row_alias = not maria and version >= (8, 0, 20)
         self._supports_for_update_of = not maria and version >= (8,)
         self._supports_for_share = not maria and version >= (8,)

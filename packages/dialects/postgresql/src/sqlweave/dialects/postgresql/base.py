@@ -505,6 +505,7 @@ class PGDialect(DefaultDialect):
         super().initialize(connection)
         version = self.server_version_info or (0,)
         self.supports_identity_columns = version >= (10,)
+        self.supports_fetch_with_ties = version >= (13,)
 
     def get_isolation_level_values(self) -> tuple[str, ...]:
         return ("AUTOCOMMIT", "READ COMMITTED", "READ UNCOMMITTED", "REPEATABLE READ", "SERIALIZABLE")

@@ -156,6 +156,20 @@ def test_entity_pairs_and_aggregates(session: Session, counter: Any) -> None:
     assert session.scalars(select(QUser).filter_by(name="u007")).one().id == 7
 
 
+def test_row_mapping_by_entity_attribute_and_expression(session: Session) -> None:
+    ua = aliased(QUser)
+    n = func.count(QAddress.id).label("n")
+    row = session.execute(select(QUser, ua.name, QUser.name, n).join(ua, ua.id == QUser.id + 1)
+                          .join(QUser.addresses).where(QUser.id == 1).group_by(QUser.id, ua.name)).one()
+    m = row._mapping
+    assert m[QUser] is session.get(QUser, 1) and m["QUser"] is m[QUser]
+    assert m[ua.name] == "u002" and m[QUser.name] == "u001"  # same key "name", told apart by attribute
+    assert m[QUser.__table__.c.name] == "u001"
+    assert m[n] == 10 and row.n == 10
+    with pytest.raises(KeyError):
+        m[QAddress.email]
+
+
 def test_outerjoin(session: Session) -> None:
     session.add(QUser(id=500, name="lonely"))
     rows = session.execute(select(QUser.name, QAddress.id).outerjoin(QUser.addresses)

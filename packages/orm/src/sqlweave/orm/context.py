@@ -53,11 +53,13 @@ class _MapperEntity:
 
 
 class _ColumnEntity:
-    __slots__ = ("idx", "name")
+    __slots__ = ("idx", "name", "objects")
 
-    def __init__(self, idx: int, name: str) -> None:
+    def __init__(self, idx: int, name: str, objects: tuple[Any, ...] = ()) -> None:
         self.idx = idx
         self.name = name
+        #: what else a row answers to for this column: ``row._mapping[User.name]``
+        self.objects = objects
 
 
 class _JoinedLoad:
@@ -86,8 +88,23 @@ class ORMCompileState:
         self.single_entity = single_entity
         self.has_joined_collection = has_joined_collection
         self.keys = [e.name for e in entities]
+        #: per result column, the objects it is also looked up by: the entity (class or alias)
+        #: or the column expression / ORM attribute that was selected
+        self.objects = [e.objects if isinstance(e, _ColumnEntity)
+                        else (e.alias_entity if e.alias_entity is not None else e.mapper.class_,)
+                        for e in entities]
+        self._metadata: Any = None
         #: with_loader_criteria options: they travel with the loaded objects to later lazy loads
         self.criteria = criteria
+
+    def result_metadata(self) -> Any:
+        """The ResultMetaData of this statement's ORM results, built once (with its Row class)."""
+        md = self._metadata
+        if md is None:
+            from sqlweave.core.engine.result import ResultMetaData
+
+            md = self._metadata = ResultMetaData(self.keys, self.objects)
+        return md
 
 
 class LoadContext:
@@ -271,14 +288,14 @@ def _compile_orm_select(stmt: Any) -> ORMCompileState:
             col = raw_col
             if hasattr(col, "_select_iterable") and not hasattr(col, "type"):
                 for c in col._select_iterable:
-                    entities.append(_ColumnEntity(len(cols), getattr(c, "key", None) or c.name))
+                    entities.append(_ColumnEntity(len(cols), getattr(c, "key", None) or c.name, (c,)))
                     cols.append(c)
                 continue
             cols.append(col)
             name = getattr(raw_ent, "key", None) or getattr(col, "name", None) or f"col{idx}"
             if isinstance(name, str) is False:
                 name = f"col{idx}"
-            entities.append(_ColumnEntity(idx, name))
+            entities.append(_ColumnEntity(idx, name, (raw_ent, col) if raw_ent is not col else (col,)))
     new = stmt._generate()
     new._raw_columns = tuple(cols)
     from sqlweave.orm.inheritance import joined_froms  # inheritance: joined-table FROM

@@ -218,7 +218,7 @@ def _returning_plan(stmt: Any) -> _ReturnedEntities | None:
         mapper = getattr(arg, MAPPER_ATTR, None) if isinstance(arg, type) else None
         if mapper is None:
             entities.append(_ColumnEntity(len(cols), getattr(arg, "key", None) or getattr(col, "name", None)
-                                          or f"col{len(cols)}"))
+                                          or f"col{len(cols)}", (arg, col) if arg is not col else (col,)))
             cols.append(col)
             continue
         mapper._check_configure()
@@ -257,7 +257,7 @@ def _load_returned(session: Any, plan: _ReturnedEntities, result: Any, refresh: 
     for i, ent in enumerate(cs.entities):
         if isinstance(ent, _MapperEntity):
             plan.objects.extend(out if cs.single_entity else [r[i] for r in out])
-    return make_result(cs.keys, out, False, single=cs.single_entity)
+    return make_result(cs.keys, out, False, single=cs.single_entity, objects=cs.objects)
 
 
 class _RowcountResult:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import sys
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlweave.core import exc as sa_exc
@@ -150,12 +150,14 @@ class _ORMMappingResult(MappingResult):
 
 
 def make_result(keys: list[str], rows: Iterable[Any], require_unique: bool,
-                close_cb: Callable[[], None] | None = None, single: bool = False) -> ORMResult:
+                close_cb: Callable[[], None] | None = None, single: bool = False,
+                objects: Sequence[Sequence[Any]] = (), metadata: Any = None) -> ORMResult:
     """The Result of an ORM select: ``rows`` are result tuples, or with ``single`` the entities
-    of a single-entity select (Rows are then made only if asked for)."""
+    of a single-entity select (Rows are then made only if asked for). ``metadata``: the
+    statement's ResultMetaData when already built (its Row class is made once per statement)."""
     from sqlweave.core.engine.result import ResultMetaData
 
-    md = ResultMetaData(keys)
+    md = metadata if metadata is not None else ResultMetaData(keys, objects)
     if single:
         res = ORMResult(md, rows, close_cb)
         res._single = True

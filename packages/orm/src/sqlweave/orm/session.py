@@ -749,12 +749,14 @@ class Session:
             # chunks fetched and turned into objects lazily, chained at C speed
             chunks = iter(functools.partial(result._fetchmany_tuples, yield_per), [])
             batches = itertools.chain.from_iterable(map(batch, chunks))
-            res = make_result(cs.keys, batches, False, result.close, single=cs.single_entity)
+            res = make_result(cs.keys, batches, False, result.close, single=cs.single_entity,
+                              metadata=cs.result_metadata())
             res._yield_per = yield_per
             return res
         rows = result._fetchall_tuples()  # plain tuples: the ORM reads positions, not Rows
         out = process_rows(self, cs, rows, populate, entities=True)
-        return make_result(cs.keys, out, cs.has_joined_collection, single=cs.single_entity)
+        return make_result(cs.keys, out, cs.has_joined_collection, single=cs.single_entity,
+                           metadata=cs.result_metadata())
 
     def _orm_objects(self, statement: Any, params: Any = None) -> list[Any]:
         """Entities of a single-entity ORM select (used by loaders; no Result wrapper)."""

@@ -17,6 +17,7 @@ import os
 import pstats
 import sys
 import time
+from collections.abc import Callable
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -25,6 +26,31 @@ from contenders.sqlweave_setup import add_source_paths  # noqa: E402
 from harness import DEFAULT_URLS, DROP, DbSpec, create_ddl  # noqa: E402
 from run import LOCK_TIMEOUT  # noqa: E402
 from scenarios import ALL as ALL_SCENARIOS  # noqa: E402
+
+
+def report_gc(run_once: Callable[[], float]) -> None:
+    """Time the cycle collector's passes during one unprofiled run (gc.callbacks)."""
+    passes = [0, 0, 0]
+    spent = [0.0, 0.0, 0.0]
+    started = [0.0]
+
+    def on_gc(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            passes[info["generation"]] += 1
+            spent[info["generation"]] += time.perf_counter() - started[0]
+
+    gc.callbacks.append(on_gc)
+    try:
+        total = run_once()
+    finally:
+        gc.callbacks.remove(on_gc)
+    print(
+        f"cycle collector: {sum(spent):.4f} s of {total:.4f} s "
+        f"({100 * sum(spent) / total:.0f} %); passes by generation {passes}, "
+        f"seconds {[round(x, 4) for x in spent]}"
+    )
 
 
 def main() -> int:
@@ -36,6 +62,12 @@ def main() -> int:
     p.add_argument("--sort", default="tottime")
     p.add_argument("--top", type=int, default=35)
     p.add_argument("--out", default="")
+    p.add_argument(
+        "--gc-off", action="store_true", help="profile with the cycle collector disabled"
+    )
+    p.add_argument(
+        "--gc", action="store_true", help="also report the cycle collector's passes and time"
+    )
     args = p.parse_args()
     add_source_paths()
 
@@ -73,8 +105,13 @@ def main() -> int:
 
     one(None)  # warm caches, as the interleaved runs are
     print(f"scenario {s.id} ({s.title}), {name}, n={n}: {one(None):.4f} s unprofiled")
+    if args.gc:
+        report_gc(lambda: one(None))
     prof = cProfile.Profile()
+    if args.gc_off:
+        gc.disable()
     one(prof)
+    gc.enable()
     if args.out:
         prof.dump_stats(args.out)
     pstats.Stats(prof).strip_dirs().sort_stats(args.sort).print_stats(args.top)

@@ -435,3 +435,23 @@ def test_r14_batched_insert_returning_correlation(session: Session, counter: Any
     assert mismatches == []
     assert len({o.id for o in objs}) == n
     session.commit()
+
+
+def test_single_row_insert_takes_the_key_from_the_driver(session: Session, counter: Any, engine: Any) -> None:
+    """One new object whose only unknown is the autoincrement key: one plain INSERT, the key from
+    the driver (lastrowid on SQLite and MariaDB, the implicit RETURNING on PostgreSQL), and each of
+    several one-object flushes gets its own key."""
+    ids = []
+    for i in range(3):
+        obj = PPayload(payload=f"single-{i}")
+        session.add(obj)
+        counter.reset()
+        session.flush()
+        assert counter.count == 1
+        if not engine.dialect.implicit_pk_returning:
+            assert "RETURNING" not in counter.statements[0].upper()
+        ids.append(obj.id)
+        session.commit()
+    assert len(set(ids)) == 3
+    stored = _rows(session, "SELECT id, payload FROM ormm_p_payload WHERE payload LIKE 'single-%' ORDER BY id")
+    assert stored == [(ids[i], f"single-{i}") for i in range(3)]

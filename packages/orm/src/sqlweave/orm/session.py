@@ -22,6 +22,12 @@ _DEFAULT: Any = object()
 class SessionTransaction:
     """One level of Session transaction: the root, or a SAVEPOINT from ``begin_nested()``."""
 
+    # what every transaction starts with (class attributes: a Session that commits after each
+    # change makes one transaction per commit, so the constructor sets only what varies)
+    _conn_trans: Any = None
+    _failed: BaseException | None = None
+    is_active = True
+
     def __init__(self, session: Session, parent: SessionTransaction | None = None, nested: bool = False) -> None:
         self.session = session
         self.parent = parent
@@ -29,9 +35,6 @@ class SessionTransaction:
         self._inserted: dict[Any, Any] = {}   # state -> obj inserted in this transaction
         self._deleted: dict[Any, Any] = {}    # state -> obj deleted in this transaction
         self._updated: dict[Any, Any] = {}    # state -> obj updated in this transaction
-        self._conn_trans: Any = None
-        self._failed: BaseException | None = None
-        self.is_active = True
         if nested:
             conn = session.connection()
             self._conn_trans = conn.begin_nested()
@@ -73,6 +76,9 @@ class Session:
     """Persistence and identity for mapped objects over one connection per transaction."""
 
     dispatch = _orm_events.dispatcher(_orm_events.SessionEvents)  # events: SessionEvents
+    #: whether ``_conn`` was checked out by the session (closed when the transaction ends) or is
+    #: a Connection the session was bound to (left open)
+    _owns_conn = True
 
     def __init__(self, bind: Any = None, *, autoflush: bool = True, expire_on_commit: bool = True,
                  autobegin: bool = True, binds: dict[Any, Any] | None = None, info: Any = None,
@@ -132,7 +138,9 @@ class Session:
             if not self.autobegin:
                 raise sa_exc.InvalidRequestError(
                     "Autobegin is disabled on this Session; call session.begin() first")
-            self._push_transaction(SessionTransaction(self))
+            t = SessionTransaction(self)
+            self._push_transaction(t)
+            return t  # new: nothing has failed in it
         root = self._trans_stack[0]
         if root._failed is not None:
             raise sa_exc.PendingRollbackError(
@@ -212,24 +220,24 @@ class Session:
             bind = self.get_bind(bind_arguments.get("mapper"), bind_arguments.get("clause"))
             if bind is not self.get_bind():
                 return self._extra_connection(bind)
-        if self._conn is None:
-            bind = self.get_bind()
-            if hasattr(bind, "connect") and not hasattr(bind, "begin_nested"):
-                self._conn = bind.connect()
-                self._owns_conn = True
-            elif hasattr(bind, "engine") and hasattr(bind, "begin_nested"):
-                self._conn = bind
-                self._owns_conn = False
-            else:
-                self._conn = bind.connect()
-                self._owns_conn = True
-            if not self._conn.in_transaction():
-                self._root_conn_trans = self._conn.begin()
-            else:
-                self._root_conn_trans = None
-            if self.dispatch.after_begin:  # events: after_begin
-                self.dispatch.after_begin(self, self._trans_stack[0], self._conn)
-        return self._conn
+        conn = self._conn
+        return conn if conn is not None else self._begin_connection()
+
+    def _begin_connection(self) -> Any:
+        """Check a connection out of the bind (or join the bound Connection) for the session's
+        transaction, beginning a database transaction on it unless one is already under way."""
+        bind = self.get_bind()
+        if hasattr(bind, "begin_nested") and hasattr(bind, "engine"):  # a Connection: join it
+            conn = bind
+            self._owns_conn = False
+        else:
+            conn = bind.connect()
+            self._owns_conn = True
+        self._conn = conn
+        self._root_conn_trans = conn.begin() if not conn.in_transaction() else None
+        if self.dispatch.after_begin:  # events: after_begin
+            self.dispatch.after_begin(self, self._trans_stack[0], conn)
+        return conn
 
     def _extra_connection(self, bind: Any) -> Any:
         """The connection of a bind other than the session's main one (``binds=``)."""
@@ -254,17 +262,21 @@ class Session:
         # changes made after the last commit are pending without a transaction: begin one so
         # they are flushed and committed (SQLAlchemy does the same)
         self._autobegin_t()
-        if self.dispatch.before_commit:  # events: before_commit
-            self.dispatch.before_commit(self)
-        while len(self._trans_stack) > 1:
-            self._trans_stack[-1].commit()
-        self.flush()
-        root = self._trans_stack[0]
-        if self._conn is not None:
+        dispatch = self.dispatch
+        if dispatch.before_commit:  # events: before_commit
+            dispatch.before_commit(self)
+        stack = self._trans_stack
+        while len(stack) > 1:
+            stack[-1].commit()
+        if self._new or self._modified or self._deleted:
+            self.flush()
+        root = stack[0]
+        conn = self._conn
+        if conn is not None:
             if self._root_conn_trans is not None:
                 self._root_conn_trans.commit()
-            elif self._conn.in_transaction():
-                self._conn.commit()
+            elif conn.in_transaction():
+                conn.commit()
         extra = self.__dict__.get("_extra_conns")
         if extra:  # binds= connections
             for conn in extra.values():
@@ -273,13 +285,13 @@ class Session:
         for state in root._deleted:
             state.session_id = None
             state._strong = None
-        if self.dispatch.deleted_to_detached:  # events: deleted_to_detached
+        if dispatch.deleted_to_detached:  # events: deleted_to_detached
             _orm_events.fire_state_event(self, "deleted_to_detached", root._deleted)
         if self.expire_on_commit:
             expire_states(list(self.identity_map._dict.values()))
         self._end_transaction()
-        if self.dispatch.after_commit:  # events: after_commit
-            self.dispatch.after_commit(self)
+        if dispatch.after_commit:  # events: after_commit
+            dispatch.after_commit(self)
 
     def _end_transaction(self) -> None:
         if self.dispatch.after_transaction_end:
@@ -291,7 +303,7 @@ class Session:
             self._trans_stack.clear()
         if "_extra_conns" in self.__dict__:
             self._end_extra_connections()
-        if self._conn is not None and getattr(self, "_owns_conn", True):
+        if self._conn is not None and self._owns_conn:
             self._conn.close()
         self._conn = None
         self._root_conn_trans = None
@@ -954,7 +966,7 @@ class Session:
             self.dispatch.before_flush(self, None, objects)
         self._flushing = True
         try:
-            _uow_class()(self, t).execute()
+            (_UOW or _uow_class())(self, t).execute()
         except BaseException as err:
             self._flushing = False
             self._flush_failed(err)

@@ -31,6 +31,7 @@ SQLITE_EXAMPLES = [
     "docs/examples/inprocess_plugin.py",
     "docs/examples/orm_tutorial.py",
     "docs/examples/orm_inheritance.py",
+    "docs/examples/orm_versioning.py",
 ]
 
 #: The dialect pages' examples, run against the backend under test (``--db``).

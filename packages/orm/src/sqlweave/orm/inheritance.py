@@ -25,7 +25,9 @@ own columns in that level's table. The base declares ``__mapper_args__ = {"polym
 
 Not supported: concrete-table inheritance (``__mapper_args__ = {"concrete": True}``, or a
 subclass table without a foreign key to its parent's primary key) is refused with an
-:class:`~sqlweave.orm.exc.ORMConfigurationError`; ``version_id_col`` on a joined hierarchy.
+:class:`~sqlweave.orm.exc.ORMConfigurationError`. ``version_id_col`` is set on the base class
+and inherited (its column is in the base table; a joined subclass's UPDATE always writes and
+checks the base row's version, its DELETE checks it).
 ``aliased()`` of a joined subclass is a labelled subquery over the join (``orm.util``).
 
 Hooks (called from the ORM core, marked ``# inheritance:`` there): ``decl._as_declarative`` calls
@@ -123,6 +125,7 @@ def setup(mapper: Any, parent: Any, cls: type) -> None:
         return
     mapper.inherits = parent
     mapper.base_mapper = parent.base_mapper
+    _inherit_versioning(mapper, parent, cls)
     joined = mapper.local_table is not parent.local_table
     mapper.single = not joined
     if joined:
@@ -165,6 +168,26 @@ def setup(mapper: Any, parent: Any, cls: type) -> None:
         _add_discriminator_writer(mapper)
 
 
+def _inherit_versioning(mapper: Any, parent: Any, cls: type) -> None:
+    """A subclass counts versions with its base's ``version_id_col`` and generator (the column
+    lives in the base table, which every UPDATE of a joined subclass then touches)."""
+    if parent.version_id_col is None:
+        if mapper.version_id_col is not None and mapper.local_table is not parent.local_table \
+                and getattr(mapper.version_id_col, "table", None) is mapper.local_table:
+            raise orm_exc.ORMConfigurationError(
+                f"Class {cls.__name__!r}: version_id_col must be a column of the base class's "
+                f"table {mapper.base_mapper.local_table.name!r}, where every object of the "
+                "hierarchy has its row; set it on the base class")
+        return
+    if mapper.version_id_col is not None and mapper.version_id_col is not parent.version_id_col:
+        raise orm_exc.ORMConfigurationError(
+            f"Class {cls.__name__!r}: version_id_col differs from the one its base class "
+            f"{parent.class_.__name__!r} counts versions with; set it on the base class only")
+    if mapper.version_id_col is None:
+        mapper.version_id_col = parent.version_id_col
+        mapper.version_id_generator = parent.version_id_generator
+
+
 class _JoinedClause:
     """``Sub.__clause_element__()`` of a joined subclass: the join of its tables (class level
     only, like the mapper's own descriptor, so an instance is never mistaken for SQL)."""
@@ -203,9 +226,6 @@ def _inherit_pairs(cls: type, table: Any, parent: Any) -> list[tuple[Any, Any]]:
 def _setup_joined(mapper: Any, parent: Any, cls: type) -> None:
     from sqlweave.core.sql.elements import and_
 
-    if parent.version_id_col is not None or mapper.version_id_col is not None:
-        raise orm_exc.ORMConfigurationError(
-            f"Class {cls.__name__!r}: version_id_col is not supported with joined-table inheritance")
     table = mapper.local_table
     pairs = _inherit_pairs(cls, table, parent)
     mapper._sw_chain = [*_chain(parent), (table, pairs)]
@@ -526,6 +546,10 @@ def _insert_params(mapper: Any, table: Any, d: dict[str, Any]) -> dict[str, Any]
                 if v is None and (col is autoinc or col.server_default is not None or col.default is not None):
                     break
                 params[col.key] = v
+            elif col is mapper.version_id_col and mapper.version_id_generator is not False:
+                v = mapper.version_id_generator(None)
+                d[key] = v
+                params[col.key] = v
             elif col.default is not None and not getattr(col.default, "is_sequence", False):
                 dflt = col.default
                 if dflt.is_scalar:
@@ -629,11 +653,14 @@ def update_joined(uow: Any, mapper: Any, states: list[Any]) -> None:
     objects with the same changed columns go in one executemany per table."""
     from sqlweave.core.sql.dml import update
     from sqlweave.core.sql.elements import and_, bindparam
+    from sqlweave.orm.unitofwork import version_of
 
     conn = uow.conn
     props = mapper._props
     pk_map = mapper._sw_pk_map
     tables = [t for t, _ in _chain(mapper)]
+    vcol = mapper.version_id_col
+    vkey = mapper._column_to_key[vcol] if vcol is not None else ""
     groups: dict[tuple[Any, tuple[str, ...]], list[tuple[Any, dict[str, Any]]]] = {}
     changed: list[tuple[Any, dict[Any, dict[str, Any]]]] = []
     for state in states:
@@ -661,6 +688,14 @@ def update_joined(uow: Any, mapper: Any, states: list[Any]) -> None:
                     per_table.setdefault(col.table, {})[col.key] = new
         if not per_table:
             continue
+        if vcol is not None:
+            cur = version_of(state, obj, vkey)
+            vparams = per_table.setdefault(vcol.table, {})
+            vparams["ver_old"] = cur
+            if mapper.version_id_generator is not False:
+                newv = mapper.version_id_generator(cur)
+                d[vkey] = newv
+                vparams[vcol.key] = newv
         for table, params in per_table.items():
             for c in table.columns:
                 # Python-side onupdate values are computed here so the object knows them
@@ -684,14 +719,17 @@ def update_joined(uow: Any, mapper: Any, states: list[Any]) -> None:
     sane_multi = uow.dialect.supports_sane_multi_rowcount
     for (table, _sig), items in groups.items():
         crit = [c == bindparam(f"pk_{j}") for j, (c, _) in enumerate(pk_map[table])]
+        versioned = vcol is not None and table is vcol.table
+        if versioned:
+            crit.append(vcol == bindparam("ver_old"))
         stmt = update(table).where(and_(*crit))
         if len(items) > 1 and sane_multi:
             res = conn.execute(stmt, [p for _, p in items])
-            uow._check_rowcount(res.rowcount, len(items), "UPDATE", table, False, True)
+            uow._check_rowcount(res.rowcount, len(items), "UPDATE", table, versioned, True)
         else:
             for _, p in items:
                 res = conn.execute(stmt, p)
-                uow._check_rowcount(res.rowcount, 1, "UPDATE", table, False, True)
+                uow._check_rowcount(res.rowcount, 1, "UPDATE", table, versioned, True)
     for state, per_table in changed:
         obj = state.obj()
         d = obj.__dict__
@@ -720,26 +758,37 @@ def delete_joined(uow: Any, mapper: Any, states: list[Any]) -> None:
     """DELETE objects of a joined subclass: the leaf table's rows first, the base table's last."""
     from sqlweave.core.sql.dml import delete
     from sqlweave.core.sql.elements import and_, bindparam
+    from sqlweave.orm.unitofwork import version_of
 
     conn = uow.conn
     pk_map = mapper._sw_pk_map
     sane_multi = uow.dialect.supports_sane_multi_rowcount
+    vcol = mapper.version_id_col
+    vkey = mapper._column_to_key[vcol] if vcol is not None else ""
     for wave in uow._delete_waves(mapper, states):
         if mapper.dispatch.before_delete:  # events: before_delete
             for state in wave:
                 mapper.dispatch.before_delete(mapper, conn, state.obj())
+        # the versions first: reading an expired one needs the rows of every table
+        versions = [version_of(state, state.obj(), vkey) for state in wave] if vcol is not None else []
         for table, _ in reversed(_chain(mapper)):
             entries = pk_map[table]
             params = [{f"pk_{j}": state.key[1][idx] for j, (_, idx) in enumerate(entries)}
                       for state in wave]
-            stmt = delete(table).where(and_(*[c == bindparam(f"pk_{j}") for j, (c, _) in enumerate(entries)]))
+            crit = [c == bindparam(f"pk_{j}") for j, (c, _) in enumerate(entries)]
+            versioned = vcol is not None and table is vcol.table
+            if versioned:
+                crit.append(vcol == bindparam("ver_old"))
+                for p, v in zip(params, versions):
+                    p["ver_old"] = v
+            stmt = delete(table).where(and_(*crit))
             if len(params) > 1 and sane_multi:
                 res = conn.execute(stmt, params)
-                uow._check_rowcount(res.rowcount, len(params), "DELETE", table, False, False)
+                uow._check_rowcount(res.rowcount, len(params), "DELETE", table, versioned, False)
             else:
                 for p in params:
                     res = conn.execute(stmt, p)
-                    uow._check_rowcount(res.rowcount, 1, "DELETE", table, False, False)
+                    uow._check_rowcount(res.rowcount, 1, "DELETE", table, versioned, False)
         if mapper.dispatch.after_delete:  # events: after_delete
             for state in wave:
                 mapper.dispatch.after_delete(mapper, conn, state.obj())

@@ -756,10 +756,7 @@ class UOWTransaction:
             for name, v in zip(pk_params, state.key[1]):
                 params[name] = v
             if vcol is not None:
-                if vkey in committed and committed[vkey] is not NO_VALUE:
-                    cur = committed[vkey]
-                else:
-                    cur = d[vkey] if vkey in d else getattr(obj, vkey)
+                cur = version_of(state, obj, vkey)
                 params["ver_old"] = cur
                 if mapper.version_id_generator is not False:
                     newv = mapper.version_id_generator(cur)
@@ -1029,11 +1026,7 @@ class UOWTransaction:
                     mapper.dispatch.before_delete(mapper, conn, state.obj())
                 p = dict(zip(pk_params, state.key[1]))
                 if versioned:
-                    d = state.obj().__dict__
-                    committed = state.committed_state
-                    p["ver_old"] = committed.get(vk, d.get(vk)) if vk in d or vk in committed else None
-                    if p["ver_old"] is NO_VALUE or p["ver_old"] is None:
-                        p["ver_old"] = getattr(state.obj(), vk)
+                    p["ver_old"] = version_of(state, state.obj(), vk)
                 params.append(p)
             if len(params) > 1 and conn.dialect.supports_sane_multi_rowcount:
                 res = conn.execute(stmt, params)
@@ -1135,6 +1128,16 @@ def _expire_unset(state: Any, d: dict[str, Any], params: dict[str, Any], fetched
             elif srv and d[key] is None:
                 del d[key]
                 expired.add(key)
+
+
+def version_of(state: Any, obj: Any, vkey: str) -> Any:
+    """The version an UPDATE or DELETE of ``obj`` expects in its row: the committed value
+    (loaded if expired)."""
+    committed = state.committed_state
+    if vkey in committed and committed[vkey] is not NO_VALUE:
+        return committed[vkey]
+    d = obj.__dict__
+    return d[vkey] if vkey in d else getattr(obj, vkey)
 
 
 def _value(obj: Any, key: str) -> Any:

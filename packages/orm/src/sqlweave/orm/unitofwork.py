@@ -60,9 +60,11 @@ class _InsertShape:
         # the attribute key (and column key) of the autoincrement primary key when it is the only
         # value to fetch: a single-row INSERT then takes it from the driver (see _insert_rows)
         autoinc = getattr(table, "_autoincrement_column", None)
-        only_autoinc = autoinc is not None and self.fetch == [autoinc]
-        self.autoinc_key = c2k[autoinc] if only_autoinc else None
-        self.autoinc_col_key = autoinc.key if only_autoinc else None
+        self.autoinc_key: str | None = None
+        self.autoinc_col_key: str | None = None
+        if autoinc is not None and len(self.fetch) == 1 and self.fetch[0] is autoinc:
+            self.autoinc_key = c2k[autoinc]
+            self.autoinc_col_key = autoinc.key
         self.fetched = frozenset(self.fetch_keys)
         self.stmt = insert(table)
         self.sig = sig

@@ -35,6 +35,7 @@ class _Ctx:
 
 
 _NOTHING: frozenset[str] = frozenset()
+_NO_STATES: list[Any] = []  # read only
 
 
 class _InsertShape:
@@ -242,6 +243,8 @@ class UOWTransaction:
     # -- entry point -------------------------------------------------------------------------------
     def execute(self) -> None:
         sess = self.session
+        if not sess._modified and not sess._deleted and self._insert_only():
+            return
         new_states, dirty, deleted, new_by, mappers = self._gather()
         # relationship work (cascades, foreign key sync, post_update, many-to-many) only when a
         # mapper in this flush has relationships: a flush of plain rows skips all of it
@@ -311,6 +314,30 @@ class UOWTransaction:
                 dels = dels_by.get(m)
                 if dels:
                     self._delete(m, dels)
+        self._flushed(deleted)
+
+    def _insert_only(self) -> bool:
+        """The flush of a session holding only new objects of mappers without relationships (rows
+        to insert, nothing to cascade, sync, update or delete): done in one pass here. False,
+        having done nothing, when the flush needs the general path."""
+        new_by: dict[Any, list[Any]] = {}
+        for s in self.session._new:
+            m = s.mapper
+            if m._relationship_keys:
+                return False
+            group = new_by.get(m)
+            if group is None:
+                new_by[m] = [s]
+            else:
+                group.append(s)
+        for m in _sort_mappers(list(new_by)) if len(new_by) > 1 else new_by:
+            self._insert_batch(m, new_by[m])
+        self._flushed(_NO_STATES)
+        return True
+
+    def _flushed(self, deleted: list[Any]) -> None:
+        """The end of a flush: ``after_flush``, the states' bookkeeping, the state events."""
+        sess = self.session
         if sess.dispatch.after_flush:  # events: after_flush
             sess.dispatch.after_flush(sess, self)
         self._finish(deleted)

@@ -748,6 +748,30 @@ def test_singleton_thread_pool() -> None:
     assert isinstance(p.recreate(), SingletonThreadPool)
 
 
+def test_singleton_thread_pool_reentry_follows_the_checkout() -> None:
+    p = SingletonThreadPool(memory_creator(), pool_size=5)
+    c = p.connect()
+    raw = c.dbapi_connection
+    c.close()
+    c2 = p.connect()
+    assert c2 is not c and c2.dbapi_connection is raw  # a closed proxy is never handed out again
+    assert p.connect() is c2
+    c2.close()
+    c2.close()
+    c2.detach()  # closed: nothing to detach
+    c3 = p.connect()
+    c3.detach()  # the thread's record forgets it; the next checkout connects afresh
+    c4 = p.connect()
+    assert c4 is not c3 and c4.dbapi_connection is not c3.dbapi_connection
+    assert p.connect() is c4
+    c4.invalidate()
+    c5 = p.connect()
+    assert c5 is not c4 and c5.is_valid
+    c5.close()
+    c3.close()
+    p.dispose()
+
+
 def test_assertion_pool() -> None:
     p = AssertionPool(memory_creator())
     c = p.connect()

@@ -23,8 +23,11 @@ from sqlweave.core.engine.result import CursorResult
 from sqlweave.core.event.base import dispatcher
 from sqlweave.core.events import ConnectionEvents
 from sqlweave.core.log import ENGINE_LOGGER_NAME, Identified, echo_property, instance_logger
+from sqlweave.core.sql.elements import ClauseElement
 
 _EMPTY: dict[str, Any] = {}
+#: how most statements run (Connection.execute calls _execute_clauseelement for them directly)
+_CLAUSE_EXECUTE = ClauseElement._execute_on_connection
 _T = TypeVar("_T")
 
 
@@ -91,7 +94,11 @@ class Connection:
         self._plain_opts = engine._plain_opts
         self._ctx_cls = dialect.execution_ctx_cls
         engine_dispatch = engine.dispatch
-        self.dispatch = type(self).dispatch._join(engine_dispatch)
+        joined = engine._conn_dispatch  # (engine dispatch, Connection class, joined dispatch)
+        if joined is not None and joined[0] is engine_dispatch and joined[1] is type(self):
+            self.dispatch = joined[2]
+        else:
+            self.dispatch = engine._join_conn_dispatch(type(self))
         listened = engine_dispatch._nonempty  # the engine's events that have listeners
         self._has_events = bool(listened) and not _EXECUTION_EVENTS.isdisjoint(listened)
         self._echo = engine._should_log_info
@@ -219,7 +226,11 @@ class Connection:
         if self.dispatch.begin:
             self.dispatch.begin(self)
         try:
-            self.dialect.do_begin(self.connection.dbapi_connection)
+            fairy = self._dbapi
+            if fairy is None:
+                fairy = self.connection  # reconnects (or refuses) after invalidation
+            self._reset_done = False
+            self.dialect.do_begin(fairy.dbapi_connection)
         except Exception as err:
             self._handle_dbapi_exception(err, None, None, None, None)
 
@@ -231,7 +242,10 @@ class Connection:
         if self._echo:
             self.engine.logger.info("COMMIT")
         try:
-            self.dialect.do_commit(self.connection.dbapi_connection)
+            fairy = self._dbapi
+            if fairy is None:
+                fairy = self.connection
+            self.dialect.do_commit(fairy.dbapi_connection)
         except Exception as err:
             self._handle_dbapi_exception(err, None, None, None, None, during_commit=True)
         self._reset_done = True
@@ -279,8 +293,8 @@ class Connection:
         ``parameters`` is a dict, or a list of dicts for executemany. A plain ``str`` is refused:
         wrap SQL in ``text()``, or use :meth:`exec_driver_sql`.
         """
-        meth = getattr(statement, "_execute_on_connection", None)
-        if meth is None:
+        run = getattr(type(statement), "_execute_on_connection", None)
+        if run is None:
             raise exc.ObjectNotExecutableError(statement)
         if parameters is None:
             distilled: list[Any] = []
@@ -288,7 +302,10 @@ class Connection:
             distilled = [parameters]
         else:
             distilled = _distill_params(parameters)
-        return meth(self, distilled, execution_options or _EMPTY)
+        if run is _CLAUSE_EXECUTE and statement.is_executable:
+            # select(), insert(), text() ...: what ClauseElement._execute_on_connection does
+            return self._execute_clauseelement(statement, distilled, execution_options or _EMPTY)
+        return run(statement, self, distilled, execution_options or _EMPTY)
 
     def scalar(self, statement: Any, parameters: Any = None, *, execution_options: Any = None) -> Any:
         """Execute and return the first column of the first row."""
@@ -371,7 +388,13 @@ class Connection:
                     pass
         if compiled is None:
             compiled = self._compile(elem, key, column_keys, for_executemany, opts)
-        dbapi_conn = self._prepare()
+        tx = self._transaction
+        fairy = self._dbapi
+        if tx is not None and fairy is not None and tx.is_active and tx._failed is None \
+                and self._nested_transaction is None:
+            dbapi_conn = fairy.dbapi_connection  # _prepare()'s common case, without its call
+        else:
+            dbapi_conn = self._prepare()
         try:
             ctx = self._ctx_cls.for_compiled(self.dialect, self, dbapi_conn, opts, compiled, distilled, extracted)
         except exc.StatementError as err:
@@ -380,7 +403,7 @@ class Connection:
             raise
         except Exception as err:
             raise exc.StatementError(f"({type(err).__name__}) {err}", compiled.string, None, err) from err
-        if compiled.statement is not elem and statement_specific_results(compiled):
+        if compiled.statement is not elem and compiled._result_columns and statement_specific_results(compiled):
             ctx.invoked_statement = elem  # a cache hit from another statement of this shape
         params = ctx.parameters
         if ctx.executemany:
@@ -771,11 +794,12 @@ class Transaction:
         raise NotImplementedError
 
     _failed: BaseException | None = None
+    # what every new transaction starts with (class attributes: one is made per engine.begin())
+    is_active = True
+    _closed = False
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
-        self.is_active = True
-        self._closed = False
 
     def _deactivate(self) -> None:
         self.is_active = False
@@ -815,7 +839,7 @@ class RootTransaction(Transaction):
     """The connection's outermost transaction."""
 
     def __init__(self, connection: Connection) -> None:
-        super().__init__(connection)
+        self.connection = connection
         connection._transaction = self
         connection._begin_impl()
 
@@ -909,6 +933,7 @@ class Engine(Identified):
     _logger_name = ENGINE_LOGGER_NAME
     echo = echo_property()
     _connection_cls = Connection
+    _conn_dispatch: tuple[Any, type[Connection], Any] | None = None
 
     def __init__(self, pool: Any, dialect: Any, url: Any, logging_name: str | None = None,
                  echo: Any = None, execution_options: dict[str, Any] | None = None,
@@ -1016,6 +1041,16 @@ class Engine(Identified):
     def get_execution_options(self) -> dict[str, Any]:
         return dict(self._execution_options)
 
+    def _join_conn_dispatch(self, conn_cls: type[Connection]) -> Any:
+        """The dispatch a ``conn_cls`` made by this engine uses: joined to the engine's, and the
+        same object for every such connection (see ``_ClassDispatch._join``), so it is
+        remembered here with the engine dispatch it was joined to (which ``listen`` on an engine
+        made by ``execution_options()`` may replace)."""
+        engine_dispatch = self.dispatch
+        joined = conn_cls.dispatch._join(engine_dispatch)
+        self._conn_dispatch = (engine_dispatch, conn_cls, joined)
+        return joined
+
     def _prune_cache(self) -> None:
         cache = self._compiled_cache
         if cache is None:
@@ -1038,19 +1073,22 @@ class Engine(Identified):
 
 
 class _EngineBegin:
+    __slots__ = ("engine", "conn", "trans")
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.conn: Connection | None = None
         self.trans: Any = None
 
     def __enter__(self) -> Connection:
-        self.conn = self.engine.connect()
+        conn = self.conn = self.engine.connect()
         try:
-            self.trans = self.conn.begin()
+            # conn.begin() without its call when, as usual, no engine_connect listener began one
+            self.trans = RootTransaction(conn) if conn._transaction is None else conn.begin()
         except BaseException:
-            self.conn.close()
+            conn.close()
             raise
-        return self.conn
+        return conn
 
     def __exit__(self, type_: Any, value: Any, tb: Any) -> None:
         try:

@@ -467,36 +467,44 @@ class DefaultExecutionContext:
         if compiled is None or compiled.isddl:
             return
         if compiled.isinsert:
-            self._setup_insert_pk(cursor)
+            if compiled.implicit_pk_returning and not compiled.returns_rows:
+                self._fetch_implicit_pk(cursor)
+            if not self.executemany:
+                try:
+                    self.lastrowid = cursor.lastrowid
+                except Exception:  # drivers without lastrowid
+                    self.lastrowid = None
+            # the key rows themselves are built only if someone asks (an executemany of 20k
+            # rows should not pay for 20k key tuples nobody reads, nor a single INSERT for one)
+            self._pk_pending = True
         if not compiled.returns_rows:
             try:
-                self._rowcount = cursor.rowcount
+                rowcount = cursor.rowcount
             except Exception:  # a closed cursor; rowcount stays unknown
-                self._rowcount = -1
+                rowcount = -1
+            if rowcount == -1 and not self.executemany and (
+                    compiled.isinsert or compiled.isupdate or compiled.isdelete):
+                rowcount = self._dml_rowcount_fallback()
+            self._rowcount = rowcount
 
-    def _setup_insert_pk(self, cursor: Any) -> None:
+    def _dml_rowcount_fallback(self) -> int:
+        """The rowcount of a single DML statement whose cursor reported -1 (unknown): a dialect
+        that can ask the database instead overrides this."""
+        return -1
+
+    def _fetch_implicit_pk(self, cursor: Any) -> None:
+        """Read the primary key the INSERT returned implicitly (RETURNING the user did not
+        ask for): the cursor is closed before anyone asks for ``inserted_primary_key``."""
         compiled = self.compiled
-        pk_cols = _insert_pk_cols(compiled)
-        if not pk_cols:
-            self.inserted_primary_key_rows = [()]
+        if not _insert_pk_cols(compiled):
             return
-        returned = None
-        if compiled.implicit_pk_returning and not compiled.returns_rows:
-            returned = cursor.fetchone()
-            cols = compiled.implicit_returning_cols
-            procs = [c.type.dialect_impl(self.dialect).result_processor(self.dialect, None) for c in cols]
-            if returned is not None:
-                returned = tuple(p(v) if p else v for p, v in zip(procs, returned))
-                self.returned_defaults = dict(zip([c.key for c in cols], returned))
-        if not self.executemany:
-            try:
-                self.lastrowid = cursor.lastrowid
-            except Exception:  # drivers without lastrowid
-                self.lastrowid = None
-        # the rows themselves are built only if someone asks (an executemany of 20k rows
-        # should not pay for 20k key tuples nobody reads)
+        returned = cursor.fetchone()
+        cols = compiled.implicit_returning_cols
+        procs = [c.type.dialect_impl(self.dialect).result_processor(self.dialect, None) for c in cols]
+        if returned is not None:
+            returned = tuple(p(v) if p else v for p, v in zip(procs, returned))
+            self.returned_defaults = dict(zip([c.key for c in cols], returned))
         self._pk_returned = returned
-        self._pk_pending = True
 
     @property
     def inserted_primary_key_rows(self) -> list[Any] | None:
@@ -515,6 +523,8 @@ class DefaultExecutionContext:
         compiled = self.compiled
         table = compiled.statement.table
         pk_cols = _insert_pk_cols(compiled)
+        if not pk_cols:
+            return [()]
         autoinc = getattr(table, "_autoincrement_column", None)
         returned = self._pk_returned
         rows = []

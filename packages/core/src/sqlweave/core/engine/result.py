@@ -623,20 +623,34 @@ class CursorResult(Result):
     """Rows from a DBAPI cursor, plus what the statement did (``rowcount``,
     ``inserted_primary_key``, ``lastrowid``, ``returned_defaults``)."""
 
+    _rowcount: int | None = None
+    _buffer: list[Any] | None = None
+    _log_rows = False
+
     def __init__(self, context: Any, metadata: ResultMetaData | None) -> None:
-        super().__init__(metadata)
+        self._metadata = metadata
         self.context = context
-        self.cursor = context.cursor
-        self.connection = context.root_connection
-        self._rowcount: int | None = None
-        self._buffer: list[Any] | None = None
-        engine = getattr(self.connection, "engine", None)
-        self._log_rows = bool(getattr(engine, "_should_log_debug", False))
+        self.connection = connection = context.root_connection
         if metadata is None:
-            self._rowcount = context.rowcount
-            self._soft_close()
-        elif context.execution_options.get("stream_results") or context.execution_options.get("yield_per"):
-            self._yield_per = context.execution_options.get("yield_per") or context.execution_options.get("max_row_buffer")
+            # no rows (DML without RETURNING, DDL): what the statement did is read now and the
+            # cursor closed at once; the connection counts only results that have rows
+            rowcount = context._rowcount  # post_exec read it (the property reads it otherwise)
+            self._rowcount = rowcount if rowcount is not None else context.rowcount
+            self.cursor = None
+            cursor = context.cursor
+            if cursor is not None:
+                try:
+                    cursor.close()
+                except Exception:  # a cursor of a dead connection may fail to close
+                    pass
+            return
+        self.cursor = context.cursor
+        engine = getattr(connection, "engine", None)
+        if getattr(engine, "_should_log_debug", False):
+            self._log_rows = True
+        opts = context.execution_options
+        if opts.get("stream_results") or opts.get("yield_per"):
+            self._yield_per = opts.get("yield_per") or opts.get("max_row_buffer")
 
     @property
     def returns_rows(self) -> bool:

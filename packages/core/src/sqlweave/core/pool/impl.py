@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 import time
 import traceback
-import weakref
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -230,15 +229,16 @@ class SingletonThreadPool(Pool):
 
     def connect(self) -> PoolProxiedConnection:
         """This thread's connection; re-entrant within the thread."""
-        ref: weakref.ref[PoolProxiedConnection] | None = getattr(self._local, "fairy", None)
-        if ref is not None:
-            fairy = ref()
-            if fairy is not None and fairy._connection_record is not None:
-                fairy._counter += 1
-                return fairy
-        fairy = super().connect()
-        self._local.fairy = weakref.ref(fairy)
-        return fairy
+        # the thread's record knows its checked-out proxy (``fairy_ref``, None once returned)
+        rec: _ConnectionRecord | None = getattr(self._local, "record", None)
+        if rec is not None:
+            ref = rec.fairy_ref
+            if ref is not None:
+                fairy = ref()
+                if fairy is not None and fairy._connection_record is rec:
+                    fairy._counter += 1
+                    return fairy
+        return super().connect()
 
     def _do_get(self) -> _ConnectionRecord:
         rec: _ConnectionRecord | None = getattr(self._local, "record", None)

@@ -30,16 +30,9 @@ class _Connection(sqlite3.Connection):
 
 
 class SQLiteExecutionContext_pysqlite(DefaultExecutionContext):
-    def post_exec(self) -> None:
-        compiled = self.compiled
-        if compiled is not None and compiled.returns_rows and not compiled.isinsert:
-            return  # a SELECT (or UPDATE/DELETE ... RETURNING): nothing to capture
-        super().post_exec()
+    def _dml_rowcount_fallback(self) -> int:
         # sqlite3 reports rowcount -1 for DML that starts with WITH; ask SQLite itself
-        if (self._rowcount == -1 and compiled is not None and not compiled.returns_rows
-                and (compiled.isupdate or compiled.isdelete or compiled.isinsert)
-                and not self.executemany):
-            self._rowcount = self._dbapi_connection.execute("SELECT changes()").fetchone()[0]
+        return int(self._dbapi_connection.execute("SELECT changes()").fetchone()[0])
 
 
 class SQLiteDialect_pysqlite(SQLiteDialect):

@@ -226,7 +226,7 @@ class Session:
     def _begin_connection(self) -> Any:
         """Check a connection out of the bind (or join the bound Connection) for the session's
         transaction, beginning a database transaction on it unless one is already under way."""
-        bind = self.get_bind()
+        bind = self.bind if self.bind is not None and not self.binds else self.get_bind()
         if hasattr(bind, "begin_nested") and hasattr(bind, "engine"):  # a Connection: join it
             conn = bind
             self._owns_conn = False
@@ -268,9 +268,11 @@ class Session:
         stack = self._trans_stack
         while len(stack) > 1:
             stack[-1].commit()
-        if self._new or self._modified or self._deleted:
-            self.flush()
         root = stack[0]
+        if self._new or self._modified or self._deleted:
+            if self._flushing:
+                raise sa_exc.InvalidRequestError("Session is already flushing")
+            self._flush(root, None)
         conn = self._conn
         if conn is not None:
             if self._root_conn_trans is not None:
@@ -961,7 +963,10 @@ class Session:
             raise sa_exc.InvalidRequestError("Session is already flushing")
         if not (self._new or self._modified or self._deleted):
             return
-        t = self._autobegin_t()
+        self._flush(self._autobegin_t(), objects)
+
+    def _flush(self, t: SessionTransaction, objects: Any) -> None:
+        """The flush proper, in the (checked) transaction ``t``."""
         if self.dispatch.before_flush:  # events: before_flush
             self.dispatch.before_flush(self, None, objects)
         self._flushing = True

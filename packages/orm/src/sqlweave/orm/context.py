@@ -19,7 +19,7 @@ from sqlweave.core import exc as sa_exc
 from sqlweave.core.sql.elements import and_
 from sqlweave.core.sql.selectable import Alias
 from sqlweave.orm.base import MANYTOMANY, MANYTOONE, MAPPER_ATTR, STATE_ATTR
-from sqlweave.orm.state import InstanceState
+from sqlweave.orm.state import NO_COMMITTED, InstanceState
 
 _LAZY_STRATEGIES = ("select", "raise", "raise_on_sql", "noload", "dynamic", "write_only")
 
@@ -653,7 +653,7 @@ def _populate_existing(state: Any, obj: Any, keys: list[str], row: Any, start: i
     d = obj.__dict__
     if all_:
         if state.modified:
-            state.committed_state.clear()
+            state.committed_state = NO_COMMITTED
             state.modified = False
             state._strong = None
         for i, k in enumerate(keys):

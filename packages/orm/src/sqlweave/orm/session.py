@@ -13,7 +13,7 @@ from sqlweave.orm import events as _orm_events
 from sqlweave.orm import exc as orm_exc
 from sqlweave.orm.base import MAPPER_ATTR, NO_VALUE, STATE_ATTR, class_mapper, instance_state
 from sqlweave.orm.identity import IdentityMap
-from sqlweave.orm.state import _register_session, expire_states, get_history
+from sqlweave.orm.state import NO_COMMITTED, _register_session, expire_states, get_history
 
 _ids = itertools.count(1)
 _DEFAULT: Any = object()
@@ -338,7 +338,7 @@ class Session:
             state.session_id = None
             state._deleted = False
             state._strong = None
-            state.committed_state.clear()
+            state.committed_state = NO_COMMITTED
             state.modified = False
             self._modified.discard(state)
         ev_d2p = list(t._deleted) if self.dispatch.deleted_to_persistent else None  # events

@@ -9,8 +9,9 @@ callback, so no closure is allocated per object.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, MutableMapping
 from collections.abc import Set as AbstractSet
+from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from sqlweave.orm.base import NO_VALUE, STATE_ATTR
@@ -20,6 +21,13 @@ from sqlweave.orm.collections import collection_members
 #: state gets its own set only when a key is expired or loaded one at a time, see
 #: :meth:`InstanceState._mutable_expired`); a fully expired state shares its mapper's frozenset
 NO_KEYS: frozenset[str] = frozenset()
+
+#: ``committed_state`` of a state with no old values recorded: one shared, read-only empty
+#: mapping. A state gets its own dict on its first change (:meth:`InstanceState._own_committed`);
+#: a new object made by the default constructor shares its mapper's read-only mapping of the
+#: keys it was given (see ``attributes._init_kwargs``). No dict is allocated per loaded or
+#: constructed object, and none is left for the cycle collector to scan.
+NO_COMMITTED: Mapping[str, Any] = MappingProxyType({})
 
 #: session id -> weak reference to the Session, so states can find their session without a
 #: strong cycle (a plain dict of weakrefs: a lookup is a dict get and a call, no Python frames)
@@ -78,7 +86,7 @@ class InstanceState:
         self.obj = weakref.ref(obj, self) if gc_callback else weakref.ref(obj)
         self.key: Any = None
         self.session_id: int | None = None
-        self.committed_state: dict[str, Any] = {}
+        self.committed_state: Mapping[str, Any] = NO_COMMITTED
         self.modified = False
         self.expired_attributes: AbstractSet[str] = NO_KEYS
         self._deleted = False
@@ -201,9 +209,18 @@ class InstanceState:
             mapper.class_dispatch.expire(obj, list(keys))
         for key in keys:
             d.pop(key, None)
-            self.committed_state.pop(key, None)
+            if key in self.committed_state:
+                self._own_committed().pop(key)
             if key in mapper._column_keys:
                 self._mutable_expired().add(key)
+
+    def _own_committed(self) -> MutableMapping[str, Any]:  # a dict ("dict" is a property here)
+        """``committed_state`` as this state's own dict, to record old values in (copied from
+        the shared read-only mapping on the first change)."""
+        committed = self.committed_state
+        if type(committed) is not dict:
+            committed = self.committed_state = dict(committed)
+        return committed  # type: ignore[return-value]
 
     def _mutable_expired(self) -> set[str]:
         """``expired_attributes`` as this state's own mutable set (copied on first change)."""
@@ -231,7 +248,7 @@ class InstanceState:
 def commit_states(states: Iterable[InstanceState]) -> None:
     """``_commit_all()`` of many states (after a flush), in one loop."""
     for state in states:
-        state.committed_state.clear()
+        state.committed_state = NO_COMMITTED
         state.modified = False
         state._strong = None
         if state.mapper._writeonly_keys:
@@ -256,7 +273,7 @@ def expire_states(states: Iterable[InstanceState]) -> None:
         state.expired_attributes = every if not exp or exp is every else every | exp
         for key in mapper._relationship_keys:
             pop(key, None)
-        state.committed_state.clear()
+        state.committed_state = NO_COMMITTED
         state.modified = False
         state._strong = None
 

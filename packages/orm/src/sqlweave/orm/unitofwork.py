@@ -21,7 +21,7 @@ from sqlweave.orm import events as _orm_events
 from sqlweave.orm import exc as orm_exc
 from sqlweave.orm import inheritance as _inheritance  # inheritance: joined-table rows
 from sqlweave.orm.base import MANYTOMANY, MANYTOONE, NO_VALUE, ONETOMANY, STATE_ATTR, instance_state
-from sqlweave.orm.state import commit_states
+from sqlweave.orm.state import NO_COMMITTED, commit_states
 
 
 class _Ctx:
@@ -850,7 +850,8 @@ class UOWTransaction:
             for col, v in values.items():
                 k = tm._column_to_key[col]
                 td[k] = v
-                target_state.committed_state.pop(k, None)
+                if k in target_state.committed_state:
+                    target_state._own_committed().pop(k)
                 params[col.key] = v
             for i, v in enumerate(target_state.key[1]):
                 params[f"pk_{i}"] = v
@@ -1082,7 +1083,7 @@ class UOWTransaction:
         for state in deleted:
             obj = state.obj()
             state._deleted = True
-            state.committed_state.clear()
+            state.committed_state = NO_COMMITTED
             state.modified = False
             if imap.get(state.key) is state:
                 del imap[state.key]
@@ -1137,7 +1138,7 @@ def _set_fk(state: Any, obj: Any, key: str, value: Any) -> None:
     if key in d and d[key] == value and type(d[key]) is type(value):
         return
     if key not in state.committed_state:
-        state.committed_state[key] = d.get(key, NO_VALUE)
+        state._own_committed()[key] = d.get(key, NO_VALUE)
     d[key] = value
     state._unexpire(key)
     if state.key is not None:

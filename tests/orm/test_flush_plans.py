@@ -207,3 +207,24 @@ def test_propagated_set_listener_reaches_a_subclass_constructed_before(session: 
         assert FpBase(name="base").name == "BASE"
     finally:
         event.remove(FpBase.name, "set", upper)
+
+
+class FpOpt(Base):
+    __tablename__ = "ormm_fp_opt"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str | None] = mapped_column(String(20))
+    code: Mapped[str | None] = mapped_column(String(20), server_default="srv")
+
+
+def test_objects_missing_attributes_in_one_flush(session: Session) -> None:
+    # the INSERT parameters of objects that have all plain attributes are built in one step;
+    # the others leave the missing columns out (NULL, or the server default fetched later)
+    objs = [FpOpt(label="a", code="c"), FpOpt(code="c2"), FpOpt(label="b"), FpOpt(), FpOpt(label="d", code=None)]
+    session.add_all(objs)
+    session.flush()
+    assert all(o.id is not None for o in objs)
+    assert [(o.label, o.code) for o in objs] == [("a", "c"), (None, "c2"), ("b", "srv"), (None, "srv"), ("d", "srv")]
+    session.commit()
+    ids = [o.id for o in objs]
+    rows = dict((r[0], r[1:]) for r in _rows(session, "SELECT id, label, code FROM ormm_fp_opt"))
+    assert [rows[i] for i in ids] == [("a", "c"), (None, "c2"), ("b", "srv"), (None, "srv"), ("d", "srv")]

@@ -18,7 +18,7 @@ from typing import Any
 from sqlweave.core import exc as sa_exc
 from sqlweave.core.sql.elements import and_
 from sqlweave.core.sql.selectable import Alias
-from sqlweave.orm.base import MANYTOMANY, MANYTOONE, MAPPER_ATTR, STATE_ATTR
+from sqlweave.orm.base import MANYTOMANY, MANYTOONE, MAPPER_ATTR, STATE_ATTR, generated_function
 from sqlweave.orm.state import NO_COMMITTED, InstanceState
 
 _LAZY_STRATEGIES = ("select", "raise", "raise_on_sql", "noload", "dynamic", "write_only")
@@ -544,9 +544,7 @@ def _dict_filler(mapper: Any, keys: list[str], start: int) -> Callable[[dict[str
     if fn is None:
         body = "".join(f"    d[{k!r}] = r[{start + i}]\n" for i, k in enumerate(keys))
         src = f"def fill(d, r, state):\n{body}    d[{STATE_ATTR!r}] = state\n"
-        ns: dict[str, Any] = {}
-        exec(compile(src, f"<sqlweave loader for {mapper.class_.__name__}>", "exec"), ns)  # noqa: S102
-        fn = mapper._loader_cache[ck] = ns["fill"]
+        fn = mapper._loader_cache[ck] = generated_function(src, "fill", f"loader for {mapper.class_.__name__}")
     return fn  # type: ignore[no-any-return]
 
 

@@ -228,3 +228,32 @@ def test_objects_missing_attributes_in_one_flush(session: Session) -> None:
     ids = [o.id for o in objs]
     rows = dict((r[0], r[1:]) for r in _rows(session, "SELECT id, label, code FROM ormm_fp_opt"))
     assert [rows[i] for i in ids] == [("a", "c"), (None, "c2"), ("b", "srv"), (None, "srv"), ("d", "srv")]
+
+
+class FpAlike(Base):
+    """Unhashable, and equal to every other instance: the session must tell objects apart by
+    identity (their states are weak references to them, compared and hashed by identity)."""
+
+    __tablename__ = "ormm_fp_alike"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(20))
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def test_states_of_equal_unhashable_objects_stay_apart(session: Session) -> None:
+    a, b = FpAlike(name="a"), FpAlike(name="b")
+    session.add_all([a, b])
+    assert inspect(a) != inspect(b) and len({inspect(a), inspect(b)}) == 2
+    assert inspect(a)() is a and inspect(a).obj() is a
+    session.commit()
+    assert a.id != b.id
+    assert session.get(FpAlike, a.id) is a and session.get(FpAlike, b.id) is b
+    key = inspect(b).key
+    del b
+    gc.collect()
+    assert key not in session.identity_map  # the state left the map with its object
+    assert _rows(session, "SELECT name FROM ormm_fp_alike ORDER BY name") == [("a",), ("b",)]

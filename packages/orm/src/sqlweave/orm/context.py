@@ -508,7 +508,7 @@ def _fill(session: Any, rows: Sequence[Any], out: list[Any], mapper: Any, keys: 
             ident = (base, pk)
         state = get(ident)
         if state is not None:
-            obj = state.obj()
+            obj = state()
             if obj is not None:
                 if populate_existing or state.expired_attributes:
                     _populate_existing(state, obj, keys, row, start, populate_existing)

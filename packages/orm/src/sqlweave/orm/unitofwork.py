@@ -563,7 +563,7 @@ class UOWTransaction:
         # column set -> (states, their parameters): parallel lists, no tuple per object
         groups: dict[tuple[Any, ...], tuple[list[Any], list[dict[str, Any]]]] = {}
         for state in states:
-            obj = state.obj()
+            obj = state()
             if before_insert:  # events: before_insert
                 mapper.dispatch.before_insert(mapper, self._conn_for(mapper), obj)
             d = obj.__dict__
@@ -636,7 +636,7 @@ class UOWTransaction:
                 rstmt = shape.returning(False)
                 for state, params in zip(states, plist):
                     row = conn.execute(rstmt, params).first()
-                    d = state.obj().__dict__
+                    d = state().__dict__
                     for k, v in zip(fetch_keys, row):
                         d[k] = v
                 return shape.fetched, None
@@ -647,7 +647,7 @@ class UOWTransaction:
         pk_keys = mapper._pk_keys
         for state, params in zip(states, plist):
             pk = conn.execute(shape.stmt, params).inserted_primary_key
-            d = state.obj().__dict__
+            d = state().__dict__
             for k, v in zip(pk_keys, pk):
                 if d.get(k) is None:
                     d[k] = v
@@ -694,7 +694,7 @@ class UOWTransaction:
         base = mapper.base_mapper
         after_insert = mapper.dispatch.after_insert if conn is not None else None
         for state, params, row in zip(states, plist, rows if rows is not None else repeat(None)):
-            obj = state.obj()
+            obj = state()
             d = obj.__dict__
             if row is not None:
                 if fetch0 is not None:
@@ -737,7 +737,7 @@ class UOWTransaction:
         before_update = mapper.dispatch.before_update
         groups: dict[tuple[Any, ...], list[tuple[Any, dict[str, Any]]]] = {}
         for state in states:
-            obj = state.obj()
+            obj = state()
             if obj is None:
                 continue
             if before_update:  # events: before_update

@@ -17,7 +17,7 @@ from sqlweave.core.sql.elements import ColumnOperators
 from sqlweave.orm import events as _orm_events
 from sqlweave.orm import exc as orm_exc
 from sqlweave.orm.base import MANYTOMANY, MANYTOONE, NO_VALUE, STATE_ATTR, instance_state
-from sqlweave.orm.state import InstanceState
+from sqlweave.orm.state import InstanceState, make_state
 
 
 class QueryableAttribute(ColumnOperators):
@@ -231,7 +231,7 @@ def _init_kwargs(self: Any, **kwargs: Any) -> None:
     if not mapper.configured:
         mapper._check_configure()
     d = self.__dict__
-    d[STATE_ATTR] = state = InstanceState(self, mapper)  # what mapper._new_state() does
+    d[STATE_ATTR] = state = make_state(InstanceState, self, mapper)  # what mapper._new_state() does
     if not kwargs:
         return
     if len(d) == 1:

@@ -19,7 +19,7 @@ from sqlweave.core import exc as sa_exc
 from sqlweave.core.sql.elements import and_
 from sqlweave.core.sql.selectable import Alias
 from sqlweave.orm.base import MANYTOMANY, MANYTOONE, MAPPER_ATTR, STATE_ATTR, generated_function
-from sqlweave.orm.state import NO_COMMITTED, InstanceState
+from sqlweave.orm.state import NO_COMMITTED, InstanceState, make_state
 
 _LAZY_STRATEGIES = ("select", "raise", "raise_on_sql", "noload", "dynamic", "write_only")
 
@@ -517,7 +517,7 @@ def _fill(session: Any, rows: Sequence[Any], out: list[Any], mapper: Any, keys: 
                 append(obj)
                 continue
         obj = new(cls)
-        state = InstanceState(obj, mapper, False)  # no gc callback: swept by the map (identity.py)
+        state = make_state(InstanceState, obj, mapper, False)  # no gc callback: swept by the map (identity.py)
         state.key = ident
         state.session_id = sid
         state._load_result = ctx

@@ -410,8 +410,14 @@ class Session:
         self._save_or_update_state(state, instance)
 
     def add_all(self, instances: Iterable[Any]) -> None:
+        """``add()`` each object."""
+        if type(self).add is not Session.add:  # a subclass's own add() sees every object
+            for obj in instances:
+                self.add(obj)
+            return
+        save = self._save_or_update_state
         for obj in instances:
-            self.add(obj)
+            save(instance_state(obj), obj)
 
     def _save_or_update_state(self, state: Any, obj: Any) -> None:
         self._autobegin_t()

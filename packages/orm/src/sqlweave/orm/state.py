@@ -276,6 +276,12 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
         return f"<InstanceState {self._repr()} key={self.key}>"
 
 
+#: ``make_state(InstanceState, obj, mapper[, gc_callback])`` is ``InstanceState(obj, mapper
+#: [, gc_callback])`` without type.__call__'s dispatch (the __init__ does nothing): about 100 ns
+#: less per object where objects are made by the thousand (the default constructor, the loader)
+make_state = InstanceState.__new__
+
+
 def commit_states(states: Iterable[InstanceState]) -> None:
     """``_commit_all()`` of many states (after a flush), in one loop."""
     for state in states:

@@ -339,17 +339,17 @@ class UOWTransaction:
         nor updated."""
         sess = self.session
         sess_deleted = sess._deleted
-        new_states: list[Any] = []
+        new_states = [s for s in sess._new if s not in sess_deleted] if sess_deleted else list(sess._new)
         new_by: dict[Any, list[Any]] = {}
-        for s in sess._new:
-            if s not in sess_deleted:
-                new_states.append(s)
-                m = s.mapper
+        last = group = None  # runs of one mapper (the usual case) skip the dict lookup
+        for s in new_states:
+            m = s.mapper
+            if m is not last:
+                last = m
                 group = new_by.get(m)
                 if group is None:
-                    new_by[m] = [s]
-                else:
-                    group.append(s)
+                    group = new_by[m] = []
+            group.append(s)  # type: ignore[union-attr]
         dirty = [s for s in sess._modified if s.key is not None and s not in sess_deleted]
         deleted = list(sess_deleted)
         mappers = list(new_by)

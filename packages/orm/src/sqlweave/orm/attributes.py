@@ -17,7 +17,7 @@ from sqlweave.core.sql.elements import ColumnOperators
 from sqlweave.orm import events as _orm_events
 from sqlweave.orm import exc as orm_exc
 from sqlweave.orm.base import MANYTOMANY, MANYTOONE, NO_VALUE, STATE_ATTR, instance_state
-from sqlweave.orm.state import InstanceState, make_state
+from sqlweave.orm.state import NO_COMMITTED, InstanceState, make_state
 
 
 class QueryableAttribute(ColumnOperators):
@@ -314,7 +314,9 @@ def _instrumented_setattr(self: Any, key: str, value: Any) -> None:
         state = d.get(STATE_ATTR) or instance_state(self)
         committed = state.committed_state
         if key not in committed:
-            if type(committed) is not dict:  # the shared read-only mapping: copy on first write
+            if committed is NO_COMMITTED:  # a loaded object's first change: its own dict
+                committed = state.committed_state = {}
+            elif type(committed) is not dict:  # another shared read-only mapping: copied
                 committed = state._own_committed()
             committed[key] = d.get(key, NO_VALUE)
         d[key] = value

@@ -250,7 +250,9 @@ class InstanceState(weakref.ref):  # type: ignore[type-arg]
         the shared read-only mapping on the first change)."""
         committed = self.committed_state
         if type(committed) is not dict:
-            committed = self.committed_state = dict(committed)
+            # dict() of a mappingproxy goes through the generic mapping protocol: skip it for
+            # the shared empty one (a loaded object's first change)
+            committed = self.committed_state = {} if committed is NO_COMMITTED else dict(committed)
         return committed  # type: ignore[return-value]
 
     def _mutable_expired(self) -> set[str]:

@@ -152,3 +152,108 @@ def test_expired_keys_are_per_object_after_sharing(session: Session) -> None:
     assert (a.x, b.x, b.name) == (1, 2, "eb")
     assert not sa.expired_attributes and not sb.expired_attributes
     assert inspect(FpItem)._column_keys_set == {"id", "name", "x", "y"}
+
+
+def test_new_objects_history_and_shared_committed_state(session: Session) -> None:
+    # objects made by the default constructor with the same keywords share one read-only
+    # committed_state ("no old values"); a change must copy it, never write into it
+    a, b = FpItem(name="ha", x=1), FpItem(name="hb", x=2)
+    sa, sb = inspect(a), inspect(b)
+    assert sa.attrs.name.history == (["ha"], [], [])
+    assert sa.attrs.x.history == ([1], [], [])
+    assert sa.attrs.y.history == ([], [], [])
+    a.name = "ha2"
+    a.y = 7
+    assert sa.attrs.name.history == (["ha2"], [], [])  # the old value is still "no value"
+    assert sa.attrs.y.history == ([7], [], [])
+    assert sb.attrs.name.history == (["hb"], [], [])
+    assert "y" not in sb.committed_state
+    c = FpItem(name="hc", x=3)
+    assert set(inspect(c).committed_state) == {"name", "x"}
+    session.add_all([a, b, c])
+    assert session.is_modified(a) and session.is_modified(b) and session.is_modified(c)
+    session.flush()
+    assert not sa.committed_state and not sb.committed_state
+    b.x = 5
+    assert sb.attrs.x.history == ([5], [], [2])
+    assert not inspect(c).attrs.x.history.has_changes()
+    session.commit()
+    assert _rows(session, "SELECT name, x, y FROM ormm_fp_item WHERE name LIKE 'h%' ORDER BY name") == [
+        ("ha2", 1, 7), ("hb", 5, 0), ("hc", 3, 0)]
+
+
+class FpBase(Base):
+    __tablename__ = "ormm_fp_poly"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(20))
+    __mapper_args__ = {"polymorphic_on": "kind", "polymorphic_identity": "base"}
+
+
+class FpSub(FpBase):
+    __mapper_args__ = {"polymorphic_identity": "sub"}
+
+
+def test_propagated_set_listener_reaches_a_subclass_constructed_before(session: Session) -> None:
+    FpSub(name="warm")
+    FpBase(name="warm")  # both mappers have a constructor plan for name= before the listener
+
+    def upper(target: Any, value: Any, oldvalue: Any, initiator: Any) -> Any:
+        return value.upper()
+
+    event.listen(FpBase.name, "set", upper, retval=True, propagate=True)
+    try:
+        assert FpSub(name="sub").name == "SUB"
+        assert FpBase(name="base").name == "BASE"
+    finally:
+        event.remove(FpBase.name, "set", upper)
+
+
+class FpOpt(Base):
+    __tablename__ = "ormm_fp_opt"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    label: Mapped[str | None] = mapped_column(String(20))
+    code: Mapped[str | None] = mapped_column(String(20), server_default="srv")
+
+
+def test_objects_missing_attributes_in_one_flush(session: Session) -> None:
+    # the INSERT parameters of objects that have all plain attributes are built in one step;
+    # the others leave the missing columns out (NULL, or the server default fetched later)
+    objs = [FpOpt(label="a", code="c"), FpOpt(code="c2"), FpOpt(label="b"), FpOpt(), FpOpt(label="d", code=None)]
+    session.add_all(objs)
+    session.flush()
+    assert all(o.id is not None for o in objs)
+    assert [(o.label, o.code) for o in objs] == [("a", "c"), (None, "c2"), ("b", "srv"), (None, "srv"), ("d", "srv")]
+    session.commit()
+    ids = [o.id for o in objs]
+    rows = dict((r[0], r[1:]) for r in _rows(session, "SELECT id, label, code FROM ormm_fp_opt"))
+    assert [rows[i] for i in ids] == [("a", "c"), (None, "c2"), ("b", "srv"), (None, "srv"), ("d", "srv")]
+
+
+class FpAlike(Base):
+    """Unhashable, and equal to every other instance: the session must tell objects apart by
+    identity (their states are weak references to them, compared and hashed by identity)."""
+
+    __tablename__ = "ormm_fp_alike"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(20))
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def test_states_of_equal_unhashable_objects_stay_apart(session: Session) -> None:
+    a, b = FpAlike(name="a"), FpAlike(name="b")
+    session.add_all([a, b])
+    assert inspect(a) != inspect(b) and len({inspect(a), inspect(b)}) == 2
+    assert inspect(a)() is a and inspect(a).obj() is a
+    session.commit()
+    assert a.id != b.id
+    assert session.get(FpAlike, a.id) is a and session.get(FpAlike, b.id) is b
+    key = inspect(b).key
+    del b
+    gc.collect()
+    assert key not in session.identity_map  # the state left the map with its object
+    assert _rows(session, "SELECT name FROM ormm_fp_alike ORDER BY name") == [("a",), ("b",)]

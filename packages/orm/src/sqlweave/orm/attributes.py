@@ -8,6 +8,7 @@ an unloaded or expired attribute reaches ``__get__``. Writing goes through the m
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 from sqlweave.core import exc as sa_exc
@@ -16,7 +17,7 @@ from sqlweave.core.sql.elements import ColumnOperators
 from sqlweave.orm import events as _orm_events
 from sqlweave.orm import exc as orm_exc
 from sqlweave.orm.base import MANYTOMANY, MANYTOONE, NO_VALUE, STATE_ATTR, instance_state
-from sqlweave.orm.state import InstanceState
+from sqlweave.orm.state import NO_COMMITTED, InstanceState, make_state
 
 
 class QueryableAttribute(ColumnOperators):
@@ -135,9 +136,8 @@ class ColumnAttribute(QueryableAttribute):
         d = obj.__dict__
         state = d.get(STATE_ATTR) or instance_state(obj)
         key = self.key
-        committed = state.committed_state
-        if key not in committed:
-            committed[key] = d.get(key, NO_VALUE)
+        if key not in state.committed_state:
+            state._own_committed()[key] = d.get(key, NO_VALUE)
         d[key] = value
         if not state.modified:
             state._modified_event(obj)
@@ -231,23 +231,64 @@ def _init_kwargs(self: Any, **kwargs: Any) -> None:
     if not mapper.configured:
         mapper._check_configure()
     d = self.__dict__
-    d[STATE_ATTR] = state = InstanceState(self, mapper)  # what mapper._new_state() does
+    d[STATE_ATTR] = state = make_state(InstanceState, self, mapper)  # what mapper._new_state() does
     if not kwargs:
         return
+    if len(d) == 1:
+        # The usual case: only plain column attributes, into an instance dict that holds
+        # nothing but the state. Every old value is "no value", so the values are copied in
+        # one step and the state shares one read-only committed_state recording that
+        # (what _instrumented_setattr would do, attribute by attribute).
+        keys = tuple(kwargs)
+        committed = mapper._init_plans.get(keys)
+        if committed is None:
+            committed = _init_plan(mapper, keys)
+        if committed is not _NOT_PLAIN:
+            d.update(kwargs)
+            state.committed_state = committed
+            state.modified = True  # _modified_event() of a state in no session
+            return
+    _init_kwargs_each(self, cls, mapper, state, kwargs)
+
+
+#: an entry of ``Mapper._init_plans``: these keyword arguments are not all plain column attributes
+_NOT_PLAIN: Any = MappingProxyType({})
+
+
+def _init_plan(mapper: Any, keys: tuple[str, ...]) -> Any:
+    """What the default constructor does with these keyword names (in call order): the shared
+    committed_state of a new object given them, when all are column attributes without "set"
+    listeners on a class with the instrumented ``__setattr__``; else ``_NOT_PLAIN``. Kept in
+    ``Mapper._init_plans`` until the mapper's properties change or an attribute listener is
+    added (``Mapper._attribute_listened``)."""
+    col_attrs = mapper._col_attr_map
+    plan = _NOT_PLAIN
+    if mapper.class_.__setattr__ is _instrumented_setattr and all(
+            k in col_attrs and not col_attrs[k].dispatch.set for k in keys):
+        plan = MappingProxyType(dict.fromkeys(keys, NO_VALUE))
+    plans = mapper._init_plans
+    if len(plans) >= 64:  # keyword sets made on the fly (Item(**row) of varying rows)
+        plans.clear()
+    plans[keys] = plan
+    return plan
+
+
+def _init_kwargs_each(self: Any, cls: Any, mapper: Any, state: InstanceState, kwargs: dict[str, Any]) -> None:
+    """The default constructor's general case: each keyword argument written as an attribute."""
+    d = self.__dict__
     impls = mapper._setattr_impls
     # plain column attributes without "set" listeners are written here, as
     # _instrumented_setattr would (one call per object instead of two per attribute)
     col_attrs = mapper._col_attr_map if cls.__setattr__ is _instrumented_setattr else _NO_ATTRS
-    committed = state.committed_state
     # while the instance dict holds nothing but the state, a key's old value is "no value"
     fresh = len(d) == 1
     for key, value in kwargs.items():
         attr = col_attrs.get(key)
         if attr is not None and not attr.dispatch.set:
             if fresh:
-                committed[key] = NO_VALUE
-            elif key not in committed:
-                committed[key] = d.get(key, NO_VALUE)
+                state._own_committed()[key] = NO_VALUE
+            elif key not in state.committed_state:
+                state._own_committed()[key] = d.get(key, NO_VALUE)
             d[key] = value
             if not state.modified:
                 state._modified_event(self)
@@ -273,6 +314,10 @@ def _instrumented_setattr(self: Any, key: str, value: Any) -> None:
         state = d.get(STATE_ATTR) or instance_state(self)
         committed = state.committed_state
         if key not in committed:
+            if committed is NO_COMMITTED:  # a loaded object's first change: its own dict
+                committed = state.committed_state = {}
+            elif type(committed) is not dict:  # another shared read-only mapping: copied
+                committed = state._own_committed()
             committed[key] = d.get(key, NO_VALUE)
         d[key] = value
         if not state.modified:
@@ -300,14 +345,16 @@ def set_committed_value(obj: Any, key: str, value: Any) -> None:
     if getattr(prop, "uselist", False):
         value = prop._new_collection(obj, value or ())
     obj.__dict__[key] = value
-    state.committed_state.pop(key, None)
+    if key in state.committed_state:
+        state._own_committed().pop(key)
 
 
 def flag_modified(obj: Any, key: str) -> None:
     """Mark ``key`` as changed so the next flush writes it (for in-place mutations)."""
     state = instance_state(obj)
     d = obj.__dict__
-    state.committed_state.setdefault(key, NO_VALUE)
+    if key not in state.committed_state:
+        state._own_committed()[key] = NO_VALUE
     if key not in d:
         raise sa_exc.InvalidRequestError(f"Can't flag attribute {key!r} modified; it is not loaded")
     state._modified_event(obj)

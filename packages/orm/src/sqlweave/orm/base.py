@@ -72,3 +72,11 @@ def object_mapper(obj: Any) -> Any:
 
 def state_str(state: Any) -> str:
     return state._repr()
+
+
+def generated_function(src: str, name: str, label: str) -> Any:
+    """The function ``name`` defined by the Python source ``src`` (straight-line code made for
+    one mapper, like ``namedtuple`` and ``dataclasses`` do); ``label`` names it in tracebacks."""
+    ns: dict[str, Any] = {}
+    exec(compile(src, f"<sqlweave {label}>", "exec"), ns)  # noqa: S102 - source built from repr()s
+    return ns[name]

@@ -42,7 +42,7 @@ class _Tracked:
         state = owner.__dict__[STATE_ATTR]
         key = self._prop.key
         if key not in state.committed_state:
-            state.committed_state[key] = collection_members(self)
+            state._own_committed()[key] = collection_members(self)
         if not state.modified:
             state._modified_event(owner)
         return state

@@ -18,8 +18,8 @@ from typing import Any
 from sqlweave.core import exc as sa_exc
 from sqlweave.core.sql.elements import and_
 from sqlweave.core.sql.selectable import Alias
-from sqlweave.orm.base import MANYTOMANY, MANYTOONE, MAPPER_ATTR, STATE_ATTR
-from sqlweave.orm.state import InstanceState
+from sqlweave.orm.base import MANYTOMANY, MANYTOONE, MAPPER_ATTR, STATE_ATTR, generated_function
+from sqlweave.orm.state import NO_COMMITTED, InstanceState, make_state
 
 _LAZY_STRATEGIES = ("select", "raise", "raise_on_sql", "noload", "dynamic", "write_only")
 
@@ -508,7 +508,7 @@ def _fill(session: Any, rows: Sequence[Any], out: list[Any], mapper: Any, keys: 
             ident = (base, pk)
         state = get(ident)
         if state is not None:
-            obj = state.obj()
+            obj = state()
             if obj is not None:
                 if populate_existing or state.expired_attributes:
                     _populate_existing(state, obj, keys, row, start, populate_existing)
@@ -517,7 +517,7 @@ def _fill(session: Any, rows: Sequence[Any], out: list[Any], mapper: Any, keys: 
                 append(obj)
                 continue
         obj = new(cls)
-        state = InstanceState(obj, mapper, False)  # no gc callback: swept by the map (identity.py)
+        state = make_state(InstanceState, obj, mapper, False)  # no gc callback: swept by the map (identity.py)
         state.key = ident
         state.session_id = sid
         state._load_result = ctx
@@ -544,9 +544,7 @@ def _dict_filler(mapper: Any, keys: list[str], start: int) -> Callable[[dict[str
     if fn is None:
         body = "".join(f"    d[{k!r}] = r[{start + i}]\n" for i, k in enumerate(keys))
         src = f"def fill(d, r, state):\n{body}    d[{STATE_ATTR!r}] = state\n"
-        ns: dict[str, Any] = {}
-        exec(compile(src, f"<sqlweave loader for {mapper.class_.__name__}>", "exec"), ns)  # noqa: S102
-        fn = mapper._loader_cache[ck] = ns["fill"]
+        fn = mapper._loader_cache[ck] = generated_function(src, "fill", f"loader for {mapper.class_.__name__}")
     return fn  # type: ignore[no-any-return]
 
 
@@ -653,7 +651,7 @@ def _populate_existing(state: Any, obj: Any, keys: list[str], row: Any, start: i
     d = obj.__dict__
     if all_:
         if state.modified:
-            state.committed_state.clear()
+            state.committed_state = NO_COMMITTED
             state.modified = False
             state._strong = None
         for i, k in enumerate(keys):

@@ -614,6 +614,12 @@ class AttributeEvents(Events):
                     k = _EventKey(sub_attr, event_key.identifier, event_key.fn, cls, sub_attr)
                     super()._listen(k, fn, retval=retval, once=once, propagate=True,
                                     insert=insert, **kw)
+        # the default constructor copies the arguments of listener-free column attributes
+        # without instrumentation; the mappers that may share this attribute work that out again
+        for sub in (attr.class_, *_subclasses(attr.class_)):
+            mapper = sub.__dict__.get(_MAPPER_ATTR)
+            if mapper is not None:
+                mapper._attribute_listened()
 
     def set(self, target: Any, value: Any, oldvalue: Any, initiator: Any) -> Any:
         """A scalar attribute or many-to-one is being set (before the change is recorded);

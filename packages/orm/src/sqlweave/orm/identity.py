@@ -36,7 +36,7 @@ class IdentityMap:
     def _sweep(self) -> None:
         """Drop the states of collected objects."""
         d = self._dict
-        for key in [k for k, st in d.items() if st.obj() is None]:
+        for key in [k for k, st in d.items() if st() is None]:
             del d[key]
         self._sweep_at = max(2 * len(d), _MIN_SWEEP)
 
@@ -49,7 +49,7 @@ class IdentityMap:
         st = self._dict.get(key)
         if st is None:
             return default
-        obj = st.obj()
+        obj = st()
         return default if obj is None else obj
 
     def __getitem__(self, key: Any) -> Any:
@@ -60,20 +60,20 @@ class IdentityMap:
 
     def __contains__(self, key: Any) -> bool:
         st = self._dict.get(key)
-        return st is not None and st.obj() is not None
+        return st is not None and st() is not None
 
     def keys(self) -> list[Any]:
-        return [k for k, st in self._dict.items() if st.obj() is not None]
+        return [k for k, st in self._dict.items() if st() is not None]
 
     def values(self) -> list[Any]:
-        return [o for o in (st.obj() for st in list(self._dict.values())) if o is not None]
+        return [o for o in (st() for st in list(self._dict.values())) if o is not None]
 
     def items(self) -> list[tuple[Any, Any]]:
-        return [(k, st.obj()) for k, st in list(self._dict.items()) if st.obj() is not None]
+        return [(k, st()) for k, st in list(self._dict.items()) if st() is not None]
 
     def all_states(self) -> list[Any]:
         """The states of the objects present (not those of collected objects)."""
-        return [st for st in self._dict.values() if st.obj() is not None]
+        return [st for st in self._dict.values() if st() is not None]
 
     def __iter__(self) -> Iterator[Any]:
         return iter(self.keys())

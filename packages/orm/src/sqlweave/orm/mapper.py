@@ -300,6 +300,12 @@ class Mapper:
         self._column_keys_set = frozenset(self._column_keys)  # a fully expired state's keys
         self._col_attr_map = {k: impl.__self__ for k, impl in self._setattr_impls.items()
                               if getattr(impl, "__func__", None) is ColumnAttribute._set}
+        self._init_plans: dict[tuple[str, ...], Any] = {}  # see attributes._init_plan
+
+    def _attribute_listened(self) -> None:
+        """An attribute listener was added to this mapper's class or a base class: the keyword
+        arguments the default constructor copies without instrumentation are worked out again."""
+        self._init_plans = {}
 
     # -- identity --------------------------------------------------------------------------
     def _new_state(self, obj: Any) -> InstanceState:

@@ -410,7 +410,7 @@ class RelationshipProperty(MapperProperty):
         if old is NO_VALUE and state.key is not None and state.session_id is not None:
             old = getattr(obj, key)
         if key not in state.committed_state:
-            state.committed_state[key] = old
+            state._own_committed()[key] = old
         d[key] = value
         if not state.modified:
             state._modified_event(obj)
@@ -440,7 +440,7 @@ class RelationshipProperty(MapperProperty):
         old_list = collection_members(old)
         new_list = collection_members(value)
         if key not in state.committed_state:
-            state.committed_state[key] = old_list
+            state._own_committed()[key] = old_list
         d[key] = self._new_collection(obj, new_list)
         if not state.modified:
             state._modified_event(obj)
@@ -466,7 +466,7 @@ class RelationshipProperty(MapperProperty):
                     old = bp._identity_lookup(item, istate)
                 if old is not owner:
                     if bp.key not in istate.committed_state:
-                        istate.committed_state[bp.key] = old
+                        istate._own_committed()[bp.key] = old
                     idict[bp.key] = owner
                     if not istate.modified:
                         istate._modified_event(item)
@@ -490,7 +490,7 @@ class RelationshipProperty(MapperProperty):
             if cur is owner:
                 istate = idict.get(STATE_ATTR) or instance_state(item)
                 if bp.key not in istate.committed_state:
-                    istate.committed_state[bp.key] = owner
+                    istate._own_committed()[bp.key] = owner
                 idict[bp.key] = None
                 if not istate.modified:
                     istate._modified_event(item)
@@ -536,7 +536,7 @@ class RelationshipProperty(MapperProperty):
             if old is item:
                 return
             if key not in tstate.committed_state:
-                tstate.committed_state[key] = old
+                tstate._own_committed()[key] = old
             tdict[key] = item
             if not tstate.modified:
                 tstate._modified_event(target)
@@ -553,7 +553,7 @@ class RelationshipProperty(MapperProperty):
         elif tdict.get(key, NO_VALUE) is item:
             tstate = tdict.get(STATE_ATTR) or instance_state(target)
             if key not in tstate.committed_state:
-                tstate.committed_state[key] = item
+                tstate._own_committed()[key] = item
             tdict[key] = None
             if not tstate.modified:
                 tstate._modified_event(target)

@@ -13,7 +13,7 @@ from sqlweave.orm import events as _orm_events
 from sqlweave.orm import exc as orm_exc
 from sqlweave.orm.base import MAPPER_ATTR, NO_VALUE, STATE_ATTR, class_mapper, instance_state
 from sqlweave.orm.identity import IdentityMap
-from sqlweave.orm.state import _register_session, expire_states, get_history
+from sqlweave.orm.state import NO_COMMITTED, _register_session, expire_states, get_history
 
 _ids = itertools.count(1)
 _DEFAULT: Any = object()
@@ -352,7 +352,7 @@ class Session:
             state.session_id = None
             state._deleted = False
             state._strong = None
-            state.committed_state.clear()
+            state.committed_state = NO_COMMITTED
             state.modified = False
             self._modified.discard(state)
         ev_d2p = list(t._deleted) if self.dispatch.deleted_to_persistent else None  # events
@@ -424,8 +424,14 @@ class Session:
         self._save_or_update_state(state, instance)
 
     def add_all(self, instances: Iterable[Any]) -> None:
+        """``add()`` each object."""
+        if type(self).add is not Session.add:  # a subclass's own add() sees every object
+            for obj in instances:
+                self.add(obj)
+            return
+        save = self._save_or_update_state
         for obj in instances:
-            self.add(obj)
+            save(instance_state(obj), obj)
 
     def _save_or_update_state(self, state: Any, obj: Any) -> None:
         self._autobegin_t()

@@ -11,7 +11,8 @@ one row at a time so that each object gets its own key.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Set
+from collections.abc import Callable, Set
+from itertools import repeat
 from typing import Any, TypeVar
 
 from sqlweave.core import exc as sa_exc
@@ -20,8 +21,16 @@ from sqlweave.core.sql.elements import and_, bindparam
 from sqlweave.orm import events as _orm_events
 from sqlweave.orm import exc as orm_exc
 from sqlweave.orm import inheritance as _inheritance  # inheritance: joined-table rows
-from sqlweave.orm.base import MANYTOMANY, MANYTOONE, NO_VALUE, ONETOMANY, STATE_ATTR, instance_state
-from sqlweave.orm.state import commit_states
+from sqlweave.orm.base import (
+    MANYTOMANY,
+    MANYTOONE,
+    NO_VALUE,
+    ONETOMANY,
+    STATE_ATTR,
+    generated_function,
+    instance_state,
+)
+from sqlweave.orm.state import NO_COMMITTED, commit_states
 
 
 class _Ctx:
@@ -128,7 +137,7 @@ class _InsertPlan(_MapperPlan):
     its properties change): how an object's ``__dict__`` becomes INSERT parameters, what is done
     to the object afterwards, and an :class:`_InsertShape` per column set."""
 
-    __slots__ = ("cols", "post")
+    __slots__ = ("cols", "post", "plain", "plain_params", "special")
     _shape_cls = _InsertShape
 
     def __init__(self, mapper: Any) -> None:
@@ -148,6 +157,23 @@ class _InsertPlan(_MapperPlan):
             self.cols.append((key, col.key, col is autoinc or col.server_default is not None or col.default is not None,
                               vcol is not None and col is vcol and vgen is not False, dflt))
         self.post = UOWTransaction._post_insert_plan(mapper)
+        # (key, column key) of the columns whose parameter is the attribute's value, whatever
+        # it is (no default, not the version counter); the other columns ("special") are
+        # looked at one by one
+        plain = [(key, ckey) for key, ckey, none_is_default, is_version, _ in self.cols
+                 if not none_is_default and not is_version]
+        self.plain = plain
+        self.plain_params = _plain_params(mapper, plain)
+        self.special = [entry for entry in self.cols if entry[2] or entry[3]]
+
+
+def _plain_params(mapper: Any, plain: list[tuple[str, str]]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """``d -> {column key: d[key], ...}`` for the (key, column key) pairs of ``plain``: the
+    INSERT parameters of an object that has all of those attributes (KeyError when one is
+    missing). Generated as one dict display, which costs about half of a comprehension."""
+    body = ", ".join(f"{ckey!r}: d[{key!r}]" for key, ckey in plain)
+    return generated_function(f"def params(d):\n    return {{{body}}}\n", "params",
+                              f"INSERT parameters for {mapper.class_.__name__}")
 
 
 def _key_criteria(mapper: Any) -> Any:
@@ -353,17 +379,17 @@ class UOWTransaction:
         nor updated."""
         sess = self.session
         sess_deleted = sess._deleted
-        new_states: list[Any] = []
+        new_states = [s for s in sess._new if s not in sess_deleted] if sess_deleted else list(sess._new)
         new_by: dict[Any, list[Any]] = {}
-        for s in sess._new:
-            if s not in sess_deleted:
-                new_states.append(s)
-                m = s.mapper
+        last = group = None  # runs of one mapper (the usual case) skip the dict lookup
+        for s in new_states:
+            m = s.mapper
+            if m is not last:
+                last = m
                 group = new_by.get(m)
                 if group is None:
-                    new_by[m] = [s]
-                else:
-                    group.append(s)
+                    group = new_by[m] = []
+            group.append(s)  # type: ignore[union-attr]
         dirty = [s for s in sess._modified if s.key is not None and s not in sess_deleted]
         deleted = list(sess_deleted)
         mappers = list(new_by)
@@ -571,18 +597,21 @@ class UOWTransaction:
         if len(mapper.tables) > 1:  # inheritance: joined-table subclass
             return _inheritance.insert_joined(self, mapper, states)
         plan = _InsertPlan.of(mapper)
-        cols_plan = plan.cols
+        plain, plain_params, special = plan.plain, plan.plain_params, plan.special
         vgen = mapper.version_id_generator
         before_insert = mapper.dispatch.before_insert
         # column set -> (states, their parameters): parallel lists, no tuple per object
         groups: dict[tuple[Any, ...], tuple[list[Any], list[dict[str, Any]]]] = {}
         for state in states:
-            obj = state.obj()
+            obj = state()
             if before_insert:  # events: before_insert
                 mapper.dispatch.before_insert(mapper, self._conn_for(mapper), obj)
             d = obj.__dict__
-            params: dict[str, Any] = {}
-            for key, ckey, none_is_default, is_version, dflt in cols_plan:
+            try:
+                params = plain_params(d)
+            except KeyError:  # some attributes were never set: their columns are left out
+                params = {ckey: d[key] for key, ckey in plain if key in d}
+            for key, ckey, none_is_default, is_version, dflt in special:
                 if key in d:
                     v = d[key]
                     if v is None and none_is_default:
@@ -612,15 +641,17 @@ class UOWTransaction:
         dialect = conn.dialect
         for sig, (gstates, gparams) in groups.items():
             shape = plan.shape(sig)
-            fetched = self._insert_rows(mapper, conn, dialect, shape, gstates, gparams)
-            self._post_insert_many(mapper, conn, gstates, gparams, fetched, shape.post_plan(plan.post, fetched))
+            fetched, rows = self._insert_rows(mapper, conn, dialect, shape, gstates, gparams)
+            self._post_insert_many(mapper, conn, gstates, gparams, fetched, shape.post_plan(plan.post, fetched),
+                                   rows, shape.fetch_keys)
 
     def _insert_rows(self, mapper: Any, conn: Any, dialect: Any, shape: _InsertShape,
-                     states: list[Any], plist: list[dict[str, Any]]) -> frozenset[str]:
-        """Run the INSERT(s) of one column set and put the values fetched back on the objects:
-        one round trip with RETURNING where the dialect can tie rows to parameters, otherwise one
-        row at a time when keys must come back, otherwise one executemany. Returns the keys of the
-        attributes fetched by RETURNING."""
+                     states: list[Any], plist: list[dict[str, Any]]) -> tuple[frozenset[str], list[Any] | None]:
+        """Run the INSERT(s) of one column set: one round trip with RETURNING where the dialect
+        can tie rows to parameters, otherwise one row at a time when keys must come back,
+        otherwise one executemany. Returns the keys of the attributes fetched by RETURNING, and
+        the fetched rows (one per object, in ``shape.fetch_keys`` order) when they are still to
+        be put on the objects (:meth:`_post_insert_many` does, in its loop over them)."""
         fetch = shape.fetch
         many = len(states) > 1
         if not many and shape.autoinc_key is not None:
@@ -643,39 +674,36 @@ class UOWTransaction:
                 # keys and server defaults come back with the INSERT; with several rows,
                 # sort_by_parameter_order ties each returned row to its parameters
                 if many:
-                    rows = conn.execute(shape.returning(True), plist).all()
+                    result = conn.execute(shape.returning(True), plist)
                 else:
-                    rows = conn.execute(shape.returning(False), plist[0]).all()
+                    result = conn.execute(shape.returning(False), plist[0])
+                rows = result._fetchall_tuples()  # plain tuples: no Row object per row
                 if len(rows) != len(states):
                     raise orm_exc.FlushError(
                         f"INSERT into {mapper.local_table.name!r} returned {len(rows)} rows for "
                         f"{len(states)} objects")
-                for state, row in zip(states, rows):
-                    d = state.obj().__dict__
-                    for k, v in zip(fetch_keys, row):
-                        d[k] = v
-                return shape.fetched
+                return shape.fetched, rows
             if shape.missing_pk or mapper.eager_defaults is True:
                 # RETURNING, but not for executemany: one row at a time, values in the same trip
                 rstmt = shape.returning(False)
                 for state, params in zip(states, plist):
                     row = conn.execute(rstmt, params).first()
-                    d = state.obj().__dict__
+                    d = state().__dict__
                     for k, v in zip(fetch_keys, row):
                         d[k] = v
-                return shape.fetched
+                return shape.fetched, None
         if not shape.missing_pk:
             conn.execute(shape.stmt, plist if many else plist[0])
-            return _NOTHING
+            return _NOTHING, None
         # no RETURNING: one row at a time, so that each object gets its own key
         pk_keys = mapper._pk_keys
         for state, params in zip(states, plist):
             pk = conn.execute(shape.stmt, params).inserted_primary_key
-            d = state.obj().__dict__
+            d = state().__dict__
             for k, v in zip(pk_keys, pk):
                 if d.get(k) is None:
                     d[k] = v
-        return _NOTHING
+        return _NOTHING, None
 
     @staticmethod
     def _post_insert_plan(mapper: Any) -> list[tuple[str, str | None, bool, bool]]:
@@ -701,9 +729,11 @@ class UOWTransaction:
                                plan if plan is not None else self._post_insert_plan(mapper))
 
     def _post_insert_many(self, mapper: Any, conn: Any, states: list[Any], plist: list[dict[str, Any]],
-                          fetched: Set[str], plan: list[tuple[str, str | None, bool, bool]]) -> None:
-        """After the INSERT of ``states`` (with parameters ``plist``): values left to the database are expired (or set to
-        None), each object gets its identity key and enters the identity map, and
+                          fetched: Set[str], plan: list[tuple[str, str | None, bool, bool]],
+                          rows: list[Any] | None = None, fetch_keys: list[str] | None = None) -> None:
+        """After the INSERT of ``states`` (with parameters ``plist``): the values fetched back
+        (``rows``, in ``fetch_keys`` order) are set, values left to the database are expired (or
+        set to None), each object gets its identity key and enters the identity map, and
         ``after_insert`` fires (when ``conn`` is given)."""
         sess = self.session
         imap = sess.identity_map._dict
@@ -711,14 +741,21 @@ class UOWTransaction:
         trans_stack = sess._trans_stack
         inserted = self.inserted
         pk_keys = mapper._pk_keys
+        pk0 = pk_keys[0] if len(pk_keys) == 1 else None
+        fetch0 = fetch_keys[0] if fetch_keys is not None and len(fetch_keys) == 1 else None
         base = mapper.base_mapper
         after_insert = mapper.dispatch.after_insert if conn is not None else None
-        for state, params in zip(states, plist):
-            obj = state.obj()
+        for state, params, row in zip(states, plist, rows if rows is not None else repeat(None)):
+            obj = state()
             d = obj.__dict__
+            if row is not None:
+                if fetch0 is not None:
+                    d[fetch0] = row[0]
+                else:
+                    d.update(zip(fetch_keys, row))  # type: ignore[arg-type]
             if plan:
                 _expire_unset(state, d, params, fetched, plan)
-            pk = tuple(map(d.get, pk_keys))
+            pk = (d.get(pk0),) if pk0 is not None else tuple(map(d.get, pk_keys))
             ident = (base, pk)
             if None in pk:
                 raise orm_exc.FlushError(
@@ -752,7 +789,7 @@ class UOWTransaction:
         before_update = mapper.dispatch.before_update
         groups: dict[tuple[Any, ...], list[tuple[Any, dict[str, Any]]]] = {}
         for state in states:
-            obj = state.obj()
+            obj = state()
             if obj is None:
                 continue
             if before_update:  # events: before_update
@@ -899,7 +936,8 @@ class UOWTransaction:
             for col, v in values.items():
                 k = tm._column_to_key[col]
                 td[k] = v
-                target_state.committed_state.pop(k, None)
+                if k in target_state.committed_state:
+                    target_state._own_committed().pop(k)
                 params[col.key] = v
             for i, v in enumerate(target_state.key[1]):
                 params[f"pk_{i}"] = v
@@ -1128,7 +1166,7 @@ class UOWTransaction:
         for state in deleted:
             obj = state.obj()
             state._deleted = True
-            state.committed_state.clear()
+            state.committed_state = NO_COMMITTED
             state.modified = False
             if imap.get(state.key) is state:
                 del imap[state.key]
@@ -1193,7 +1231,7 @@ def _set_fk(state: Any, obj: Any, key: str, value: Any) -> None:
     if key in d and d[key] == value and type(d[key]) is type(value):
         return
     if key not in state.committed_state:
-        state.committed_state[key] = d.get(key, NO_VALUE)
+        state._own_committed()[key] = d.get(key, NO_VALUE)
     d[key] = value
     state._unexpire(key)
     if state.key is not None:

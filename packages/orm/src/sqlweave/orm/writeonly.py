@@ -37,7 +37,8 @@ class WriteOnlyCollection:
     def _note_change(self) -> None:
         owner = self._owner
         state = owner.__dict__.get(STATE_ATTR) or instance_state(owner)
-        state.committed_state.setdefault(self._prop.key, NO_VALUE)
+        if self._prop.key not in state.committed_state:
+            state._own_committed()[self._prop.key] = NO_VALUE
         if not state.modified:
             state._modified_event(owner)
 

@@ -12,9 +12,11 @@ COMMIT raises :class:`~sqlweave.core.exc.CommitOutcomeUnknownError` and is never
 
 from __future__ import annotations
 
+import operator
 import threading
 import time
 from collections.abc import Callable
+from itertools import chain
 from typing import Any, TypeVar
 
 from sqlweave.core import exc
@@ -541,7 +543,7 @@ class Connection:
         for start in range(0, len(params), page):
             batch = params[start:start + page]
             statement = prefix + ", ".join([row] * len(batch)) + suffix
-            flat = tuple(v for p in batch for v in p)
+            flat = tuple(chain.from_iterable(batch))
             if self._has_events and self.dispatch.before_cursor_execute:
                 for fn in self.dispatch.before_cursor_execute:
                     statement, flat = fn(self, cursor, statement, flat, ctx, False)
@@ -585,7 +587,7 @@ class Connection:
         if given and all(v is not None for v in given):
             by_key = {r[idx]: r for r in rows}
             return [by_key[v] for v in given]
-        return sorted(rows, key=lambda r: r[idx])
+        return sorted(rows, key=operator.itemgetter(idx))
 
     def _on_result_closed(self, result: Any) -> None:
         if result is self._blocking_result:

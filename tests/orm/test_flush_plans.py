@@ -257,3 +257,28 @@ def test_states_of_equal_unhashable_objects_stay_apart(session: Session) -> None
     gc.collect()
     assert key not in session.identity_map  # the state left the map with its object
     assert _rows(session, "SELECT name FROM ormm_fp_alike ORDER BY name") == [("a",), ("b",)]
+
+
+def test_add_all_takes_the_general_step_when_something_must_happen(tables: Any) -> None:
+    """add_all's two-write path (transient -> pending) is taken only when nothing else must
+    happen: attach listeners still see each object, an object of another session is refused,
+    a detached object is re-attached as persistent."""
+    seen: list[str] = []
+    with Session(tables) as s1, Session(tables) as s2:
+        event.listen(s1, "transient_to_pending", lambda sess, obj: seen.append(obj.name))
+        s1.add_all([FpItem(name="aa-p1"), FpItem(name="aa-p2")])
+        assert seen == ["aa-p1", "aa-p2"]
+        assert all(inspect(o).pending for o in s1.new)
+        s1.commit()
+        taken = FpItem(name="aa-taken")
+        s2.add(taken)
+        with pytest.raises(Exception, match="already attached to session"):
+            s1.add_all([taken])
+        s2.commit()
+        s2.close()  # taken is detached now
+        s1.add_all([taken, FpItem(name="aa-p3")])
+        assert inspect(taken).persistent and inspect(taken).session is s1
+        taken.name = "aa-taken2"
+        s1.commit()
+        assert _rows(s1, "SELECT name FROM ormm_fp_item WHERE name LIKE 'aa-%' ORDER BY name") == [
+            ("aa-p1",), ("aa-p2",), ("aa-p3",), ("aa-taken2",)]

@@ -429,9 +429,24 @@ class Session:
             for obj in instances:
                 self.add(obj)
             return
+        objs = list(instances)
+        if not objs:
+            return
+        self._autobegin_t()
         save = self._save_or_update_state
-        for obj in instances:
-            save(instance_state(obj), obj)
+        d = self.dispatch
+        # transient -> pending with no listener to tell and no cascade to follow is two writes;
+        # anything else takes the general step
+        plain = not (d.before_attach or d.transient_to_pending or d.after_attach)
+        new = self._new
+        key = self.hash_key
+        for obj in objs:
+            state = instance_state(obj)
+            if plain and state.session_id is None and state.key is None and not state.mapper._relationship_keys:
+                state.session_id = key
+                new[state] = obj
+            else:
+                save(state, obj)
 
     def _save_or_update_state(self, state: Any, obj: Any) -> None:
         self._autobegin_t()

@@ -347,15 +347,17 @@ class UOWTransaction:
         to insert, nothing to cascade, sync, update or delete): done in one pass here. False,
         having done nothing, when the flush needs the general path."""
         new_by: dict[Any, list[Any]] = {}
+        last = group = None  # runs of one mapper (the usual case) skip the checks and the lookup
         for s in self.session._new:
             m = s.mapper
-            if m._relationship_keys:
-                return False
-            group = new_by.get(m)
-            if group is None:
-                new_by[m] = [s]
-            else:
-                group.append(s)
+            if m is not last:
+                if m._relationship_keys:
+                    return False
+                last = m
+                group = new_by.get(m)
+                if group is None:
+                    group = new_by[m] = []
+            group.append(s)  # type: ignore[union-attr]
         for m in _sort_mappers(list(new_by)) if len(new_by) > 1 else new_by:
             self._insert_batch(m, new_by[m])
         self._flushed(_NO_STATES)

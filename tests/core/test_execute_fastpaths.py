@@ -8,7 +8,18 @@ from typing import Any
 
 import pytest
 
-from sqlweave.core import Column, Integer, MetaData, String, Table, event, insert, select, update
+from sqlweave.core import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    event,
+    exc,
+    insert,
+    select,
+    update,
+)
 from sqlweave.core.engine.base import Connection
 
 pytestmark = pytest.mark.backend
@@ -103,3 +114,52 @@ def test_connection_subclass_gets_its_own_dispatch(engine: Any) -> None:
     with engine.begin():
         pass
     assert fired == [Audited]
+
+
+def test_begin_block_ends_as_its_transaction_says(engine: Any, tables: tuple[Table, Table]) -> None:
+    """``engine.begin()`` commits through the transaction directly; a block that committed or
+    rolled back itself, or whose statement failed, takes the general path."""
+    items, _ = tables
+    with engine.begin() as conn:
+        conn.execute(insert(items), {"id": 1, "name": "kept"})
+        conn.commit()  # ended inside the block: nothing left to commit on exit
+    with engine.begin() as conn:
+        conn.execute(insert(items), {"id": 2, "name": "undone"})
+        conn.rollback()
+    with pytest.raises(exc.PendingRollbackError):
+        with engine.begin() as conn:
+            conn.execute(insert(items), {"id": 3, "name": "failed"})
+            with pytest.raises(exc.IntegrityError):
+                conn.execute(insert(items), {"id": 3, "name": "again"})
+    with engine.connect() as conn:
+        assert conn.execute(select(items.c.id).order_by(items.c.id)).scalars().all() == [1]
+    checkedout = getattr(engine.pool, "checkedout", None)
+    assert checkedout is None or checkedout() == 0  # every block gave its connection back
+
+
+def test_context_kind_flags_per_execution(engine: Any, tables: tuple[Table, Table]) -> None:
+    """The execution context's statement flags are stored per execution: one compiled INSERT run
+    with one, then many, then one parameter set again reports each run's own kind."""
+    items, _ = tables
+    with engine.begin() as conn:
+        one = conn.execute(insert(items), {"name": "a"})
+        many = conn.execute(insert(items), [{"name": "b"}, {"name": "c"}])
+        again = conn.execute(insert(items), {"name": "d"})
+        upd = conn.execute(update(items).where(items.c.name == "a").values(name="z"))
+    assert (one.context.executemany, many.context.executemany, again.context.executemany) == \
+        (False, True, False)
+    assert one.context.isinsert and not one.context.isupdate and upd.context.isupdate
+    assert upd.rowcount == 1 and again.inserted_primary_key[0] > one.inserted_primary_key[0]
+
+
+def test_instance_dispatch_is_made_once_and_sees_later_listeners(engine: Any) -> None:
+    """The per-instance dispatch the descriptor creates is kept on the instance (a plain
+    attribute store), and listeners added after it was made are seen through it."""
+    pool = engine.pool.recreate()
+    first = pool.dispatch
+    assert pool.dispatch is first and "dispatch" in vars(pool)
+    seen: list[str] = []
+    event.listen(pool, "checkout", lambda *a: seen.append("checkout"))
+    pool.connect().close()
+    assert seen == ["checkout"]
+    pool.dispose()

@@ -74,8 +74,9 @@ class Connection:
     #: the streamed result whose unbuffered cursor holds the DBAPI connection (see _unblock)
     _blocking_result: CursorResult | None = None
 
-    # state every new connection starts with (class attributes: a Connection is made for each
-    # ``engine.begin()`` block, so its constructor sets only what varies)
+    # state every new connection starts with; __init__ stores the ones the begin/execute/commit
+    # path reads on the instance too: CPython 3.11 specializes reads of an object's own
+    # attributes, while a read that falls through to the class default takes the generic lookup
     _transaction: RootTransaction | None = None
     _nested_transaction: NestedTransaction | None = None
     _invalid = False
@@ -89,6 +90,11 @@ class Connection:
     _reset_done = False
 
     def __init__(self, engine: Engine, connection: Any = None) -> None:
+        self._transaction = None
+        self._nested_transaction = None
+        self._blocking_result = None
+        self._invalid = self._closed = self._reset_done = self._iso_changed = False
+        self._open_results = 0
         self.engine = engine
         self.dialect = dialect = engine.dialect
         self._dbapi = connection if connection is not None else engine._checkout()
@@ -235,22 +241,6 @@ class Connection:
             self.dialect.do_begin(fairy.dbapi_connection)
         except Exception as err:
             self._handle_dbapi_exception(err, None, None, None, None)
-
-    def _commit_impl(self) -> None:
-        if self._blocking_result is not None:
-            self._unblock()
-        if self.dispatch.commit:
-            self.dispatch.commit(self)
-        if self._echo:
-            self.engine.logger.info("COMMIT")
-        try:
-            fairy = self._dbapi
-            if fairy is None:
-                fairy = self.connection
-            self.dialect.do_commit(fairy.dbapi_connection)
-        except Exception as err:
-            self._handle_dbapi_exception(err, None, None, None, None, during_commit=True)
-        self._reset_done = True
 
     def _rollback_impl(self) -> None:
         if self.dispatch.rollback:
@@ -842,6 +832,11 @@ class RootTransaction(Transaction):
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
+        # stored, not left to the class defaults: read on every execute and commit (see
+        # Connection.__init__)
+        self.is_active = True
+        self._closed = False
+        self._failed = None
         connection._transaction = self
         connection._begin_impl()
 
@@ -859,7 +854,22 @@ class RootTransaction(Transaction):
             if conn._nested_transaction is not None:
                 conn._nested_transaction._closed = True
                 conn._nested_transaction = None
-            conn._commit_impl()
+            # the COMMIT itself (SQLAlchemy's Connection._commit_impl), inline: one call less
+            # on every transaction
+            if conn._blocking_result is not None:
+                conn._unblock()
+            if conn.dispatch.commit:
+                conn.dispatch.commit(conn)
+            if conn._echo:
+                conn.engine.logger.info("COMMIT")
+            try:
+                fairy = conn._dbapi
+                if fairy is None:
+                    fairy = conn.connection
+                conn.dialect.do_commit(fairy.dbapi_connection)
+            except Exception as err:
+                conn._handle_dbapi_exception(err, None, None, None, None, during_commit=True)
+            conn._reset_done = True
         finally:
             self._end()
 
@@ -1093,7 +1103,11 @@ class _EngineBegin:
         return conn
 
     def __exit__(self, type_: Any, value: Any, tb: Any) -> None:
+        trans = self.trans
         try:
-            self.trans.__exit__(type_, value, tb)
+            if type_ is None and trans.is_active and trans._failed is None:
+                trans.commit()  # Transaction.__exit__'s usual case, without its call
+            else:
+                trans.__exit__(type_, value, tb)
         finally:
             self.conn.close()  # type: ignore[union-attr]

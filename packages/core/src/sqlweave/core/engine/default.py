@@ -348,8 +348,10 @@ class DefaultExecutionContext:
     def for_compiled(cls, dialect: Any, connection: Any, dbapi_connection: Any, execution_options: dict[str, Any],
                      compiled: Any, params_list: list[dict[str, Any]], extracted: list[Any]) -> DefaultExecutionContext:
         # __init__ inlined (this runs for every statement) unless a subclass has its own; the
-        # statement kind flags come from one dict the compiled form prepared (isinsert,
-        # isupdate, isdelete, isddl, statement)
+        # statement kind flags come from one tuple the compiled form prepared. Every attribute
+        # the execution reads is stored on the instance (never through ``self.__dict__``, and
+        # not left to a class default): CPython 3.11 specializes reads of an object's own
+        # inline attributes only, so each of the others would take the generic lookup
         if cls.__init__ is DefaultExecutionContext.__init__:
             self = cls.__new__(cls)
             self.dialect = dialect
@@ -359,10 +361,11 @@ class DefaultExecutionContext:
             self.cursor = None
         else:
             self = cls(dialect, connection, dbapi_connection, execution_options)
-        self.__dict__.update(compiled._ctx_attrs)
-        if len(params_list) > 1:
-            self.executemany = True
-        if compiled.isddl:
+        (self.compiled, self.isinsert, self.isupdate, self.isdelete, isddl,
+         self.statement) = compiled._ctx_attrs
+        self.isddl = isddl
+        self.executemany = len(params_list) > 1
+        if isddl:
             self.parameters = None
             return self
         self._extracted = extracted
@@ -464,9 +467,9 @@ class DefaultExecutionContext:
         """After execute: capture lastrowid, rowcount, and server-generated primary keys."""
         cursor = self.cursor
         compiled = self.compiled
-        if compiled is None or compiled.isddl:
+        if compiled is None or self.isddl:
             return
-        if compiled.isinsert:
+        if self.isinsert:
             if compiled.implicit_pk_returning and not compiled.returns_rows:
                 self._fetch_implicit_pk(cursor)
             if not self.executemany:

@@ -609,10 +609,13 @@ class dispatcher(Generic[_ET]):  # noqa: N801 - SQLAlchemy's name
         if d is not None:
             return d
         d = _class_dispatch_for(self.events, type(obj))._new_instance()
-        od = getattr(obj, "__dict__", None)
-        if od is not None:
-            od[self.name] = d
-        else:
+        try:
+            # an attribute store, not ``obj.__dict__[name] = d``: reading ``__dict__`` would
+            # turn the instance's inline attribute values into a real dict, and CPython 3.11
+            # then looks up every other attribute of that object (an engine, a pool) the slow
+            # way; this descriptor has no __set__, so the store lands in the instance
+            object.__setattr__(obj, self.name, d)
+        except AttributeError:  # no __dict__: a slotted class
             try:
                 obj._dispatch_instance = d  # type: ignore[attr-defined]
             except AttributeError:

@@ -58,11 +58,11 @@ class Compiled:
         return self.string
 
     @functools.cached_property
-    def _ctx_attrs(self) -> dict[str, Any]:
+    def _ctx_attrs(self) -> tuple[Any, bool, bool, bool, bool, str]:
         """What every execution context of this compiled statement starts with (computed once,
-        after compilation; ``DefaultExecutionContext.for_compiled`` copies it in one update)."""
-        return {"compiled": self, "isinsert": self.isinsert, "isupdate": self.isupdate,
-                "isdelete": self.isdelete, "isddl": self.isddl, "statement": self.string}
+        after compilation): ``compiled, isinsert, isupdate, isdelete, isddl, statement``, which
+        ``DefaultExecutionContext.for_compiled`` unpacks into plain attribute stores."""
+        return (self, self.isinsert, self.isupdate, self.isdelete, self.isddl, self.string)
 
 
 class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):

@@ -92,8 +92,9 @@ class SQLiteDialect_pysqlite(SQLiteDialect):
             dbapi_connection.execute("BEGIN")
 
     def do_commit(self, dbapi_connection: Any) -> None:
-        if dbapi_connection.in_transaction:
-            dbapi_connection.execute("COMMIT")
+        # sqlite3's commit() sends COMMIT only when a transaction is open (also in autocommit
+        # mode, isolation_level=None), without the cursor that execute("COMMIT") would make
+        dbapi_connection.commit()
 
     def do_rollback(self, dbapi_connection: Any) -> None:
         if dbapi_connection.in_transaction:

@@ -23,10 +23,17 @@ def _regexp(pattern: Any, value: Any) -> Any:
     return re.search(pattern, str(value)) is not None
 
 
+#: sqlite3's default transaction handling (Python 3.12+ names it; earlier versions have only it)
+_LEGACY_CONTROL = getattr(sqlite3, "LEGACY_TRANSACTION_CONTROL", -1)
+
+
 class _Connection(sqlite3.Connection):
     """sqlite3 connection that can carry sqlweave's per-connection flags (AUTOCOMMIT)."""
 
     sw_autocommit = False
+    #: commit() sends COMMIT when a transaction is open (legacy transaction control; with
+    #: Python 3.12's autocommit=True it would do nothing, so such connections COMMIT by SQL)
+    sw_commit_method = False
 
 
 class SQLiteExecutionContext_pysqlite(DefaultExecutionContext):
@@ -82,6 +89,8 @@ class SQLiteDialect_pysqlite(SQLiteDialect):
 
         def connect(conn: Any) -> None:
             conn.create_function("regexp", 2, _regexp, deterministic=True)
+            if isinstance(conn, _Connection) and getattr(conn, "autocommit", _LEGACY_CONTROL) == _LEGACY_CONTROL:
+                conn.sw_commit_method = True
             if iso is not None:
                 self.set_isolation_level(conn, iso)
 
@@ -92,9 +101,12 @@ class SQLiteDialect_pysqlite(SQLiteDialect):
             dbapi_connection.execute("BEGIN")
 
     def do_commit(self, dbapi_connection: Any) -> None:
-        # sqlite3's commit() sends COMMIT only when a transaction is open (also in autocommit
-        # mode, isolation_level=None), without the cursor that execute("COMMIT") would make
-        dbapi_connection.commit()
+        if getattr(dbapi_connection, "sw_commit_method", False):
+            # sends COMMIT only when a transaction is open (also with isolation_level=None),
+            # without the cursor that execute("COMMIT") makes
+            dbapi_connection.commit()
+        elif dbapi_connection.in_transaction:  # e.g. a creator= connection with autocommit=True
+            dbapi_connection.execute("COMMIT")
 
     def do_rollback(self, dbapi_connection: Any) -> None:
         if dbapi_connection.in_transaction:

@@ -235,6 +235,15 @@ with engine.connect() as conn:
     # text() can be typed and used as a column expression, and values always travel as parameters
     hostile = "x'; DROP TABLE customer; --"
     assert conn.execute(stmt, {"city": hostile}).all() == []
+
+    # .columns() types the result columns; text() also serves as a FROM of select()
+    from sqlweave.core import column
+    name, n = column("name", String), column("n", Integer)
+    typed = text("SELECT name, 1 AS n FROM customer WHERE city = :city").columns(name, n)
+    assert [(r._mapping[name], r._mapping[n]) for r in conn.execute(typed, {"city": "Arlington"})] == [("grace", 1)]
+    counts = select(column("city"), n).select_from(
+        text("(SELECT city, COUNT(*) AS n FROM customer GROUP BY city) AS by_city")).where(n > 0)
+    assert ("Arlington", 1) in [tuple(r) for r in conn.execute(counts)]
 # [/text]
 
 # [results]

@@ -173,3 +173,39 @@ def test_select_with_join_is_cached(engine: Any) -> None:
     key = select(t1.c.id).join(t2, t1.c.id == t2.c.id).where(t1.c.id == 5)._gen_cache_key(binds)
     hash(key)  # a join's flags must not make the key unhashable (that silently disabled caching)
     assert [b.value for b in binds] == [5]
+
+
+def test_statements_of_new_column_objects_share_one_compile(eng: Any) -> None:
+    """``text().columns()`` and ``select()`` of table-less ``column()`` objects, and
+    ``correlate()``, are cached by the shape of what they name, not by the objects: built anew
+    per call, they compile once, and each statement's own column objects find their values."""
+    from sqlweave.core import column, exists, text
+
+    compiles = _counting(eng)
+    try:
+        with eng.connect() as c:
+            for i in range(3):
+                cid, cname = column("id", Integer), column("name", String)
+                ts = text("SELECT id, name FROM core_res WHERE id = :i").columns(cid, cname).bindparams(i=i + 1)
+                row = c.execute(ts).one()
+                assert (row._mapping[cid], row._mapping[cname]) == (i + 1, "abc"[i])
+            assert len(compiles) == 1
+            for i in range(3):
+                g, n = column("grp", Integer), column("n", Integer)
+                st = select(g, n).select_from(
+                    text("(SELECT grp, COUNT(*) AS n FROM core_res WHERE id > :lo GROUP BY grp) AS counted")
+                    .bindparams(lo=i)).where(n > 0).order_by(g)
+                rows = c.execute(st).all()
+                assert [(r._mapping[g], r._mapping[n]) for r in rows] == [[(1, 2), (2, 2)], [(1, 1), (2, 2)],
+                                                                          [(2, 2)]][i]
+            assert len(compiles) == 2
+            for i in range(3):
+                inner = t.alias("inner_t")
+                outer = t.alias("outer_t")
+                same_grp = select(inner.c.id).where(inner.c.grp == outer.c.grp, inner.c.id != outer.c.id,
+                                                    inner.c.name == "abca"[i]).correlate(outer)
+                ids = c.execute(select(outer.c.id).where(exists(same_grp)).order_by(outer.c.id)).scalars().all()
+                assert ids == [[2, 3], [1], [4]][i]  # rows with another row of their group named a/b/c
+            assert len(compiles) == 3
+    finally:
+        del eng.dialect.statement_compiler

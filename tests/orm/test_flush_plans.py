@@ -12,6 +12,7 @@ import pytest
 
 from sqlweave.core import Column, Integer, MetaData, String, Table, event, inspect, text
 from sqlweave.orm import DeclarativeBase, Mapped, Session, mapped_column, registry
+from sqlweave.orm import exc as orm_exc
 
 pytestmark = pytest.mark.backend
 
@@ -282,3 +283,80 @@ def test_add_all_takes_the_general_step_when_something_must_happen(tables: Any) 
         s1.commit()
         assert _rows(s1, "SELECT name FROM ormm_fp_item WHERE name LIKE 'aa-%' ORDER BY name") == [
             ("aa-p1",), ("aa-p2",), ("aa-p3",), ("aa-taken2",)]
+
+
+class FpPlain(Base):
+    """Only plain columns and a database-generated key: a lone new object takes the one-row
+    INSERT path; several take the batched one."""
+
+    __tablename__ = "ormm_fp_plain"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(String(20))
+
+
+def test_lone_new_object_is_one_insert_and_enters_the_identity_map(session: Session, counter: Any) -> None:
+    counter.reset()
+    obj = FpPlain(name="lone", note="n")
+    session.add(obj)
+    session.flush()
+    assert [s.split()[0] for s in counter.statements if s.split()[0] != "BEGIN"] == ["INSERT"]
+    assert obj.id is not None and inspect(obj).persistent and obj not in session.new
+    assert session.get(FpPlain, obj.id) is obj  # from the identity map: no SELECT
+    assert sum(1 for s in counter.statements if s.startswith("SELECT")) == 0
+    # one missing attribute or an explicit key takes the general path, with the same outcome
+    partial, keyed = FpPlain(name="partial"), FpPlain(id=70_001, name="keyed", note="k")
+    for o in (partial, keyed):
+        session.add(o)
+        session.flush()
+        assert inspect(o).persistent and session.get(FpPlain, o.id) is o
+    session.commit()
+    assert _rows(session, "SELECT name, note FROM ormm_fp_plain WHERE name IN ('lone', 'partial', 'keyed') "
+                 "ORDER BY name") == [("keyed", "k"), ("lone", "n"), ("partial", None)]
+    assert keyed.id == 70_001
+
+
+def test_mixed_column_sets_in_one_flush_keep_their_values(session: Session) -> None:
+    objs = [FpPlain(name="m0", note="a"), FpPlain(name="m1"), FpPlain(id=70_101, name="m2", note="b"),
+            FpPlain(name="m3", note="c"), FpPlain(id=70_102, name="m4")]
+    session.add_all(objs)
+    session.flush()
+    assert len({o.id for o in objs}) == 5 and objs[2].id == 70_101 and objs[4].id == 70_102
+    assert all(session.get(FpPlain, o.id) is o for o in objs)
+    session.commit()
+    rows = dict((r[0], r[1:]) for r in _rows(session, "SELECT id, name, note FROM ormm_fp_plain WHERE name LIKE 'm%'"))
+    assert [rows[o.id] for o in objs] == [("m0", "a"), ("m1", None), ("m2", "b"), ("m3", "c"), ("m4", None)]
+
+
+def _reuse_key(session: Session, key: int) -> None:
+    """Delete row ``key`` behind the session's back and make the database hand that key out
+    again (SQLite reuses the highest rowid by itself)."""
+    conn = session.connection()
+    conn.execute(text("DELETE FROM ormm_fp_plain WHERE id = :k"), {"k": key})
+    name = conn.dialect.name
+    if name == "postgresql":
+        conn.execute(text("SELECT setval(pg_get_serial_sequence('ormm_fp_plain', 'id'), :k, false)"), {"k": key})
+    elif name in ("mysql", "mariadb"):
+        session.commit()  # ALTER TABLE commits implicitly on MySQL/MariaDB
+        session.connection().execute(text(f"ALTER TABLE ormm_fp_plain AUTO_INCREMENT = {key}"))
+
+
+@pytest.mark.parametrize("count", [1, 3], ids=["lone", "batch"])
+def test_new_object_given_the_key_of_a_live_one_is_refused(session: Session, count: int) -> None:
+    # rows of the table's highest keys, so that the database hands the deleted key out next
+    session.execute(text("DELETE FROM ormm_fp_plain"))
+    held = FpPlain(name="held")
+    session.add(held)
+    session.commit()
+    key = held.id
+    _reuse_key(session, key)
+    session.add_all([FpPlain(name=f"new{i}") for i in range(count)])
+    with pytest.raises(orm_exc.FlushError, match=rf"identity key .*\({key},\).* conflicts with persistent instance"):
+        session.flush()
+    session.rollback()
+    # none of the refused INSERTs stayed; the DELETE was rolled back with them, except where
+    # the ALTER TABLE above had committed it (MySQL/MariaDB)
+    deleted = session.connection().dialect.name in ("mysql", "mariadb")
+    assert _rows(session, "SELECT id, name FROM ormm_fp_plain") == ([] if deleted else [(key, "held")])
+    # the session is still usable; the held object is the one it knows by that key
+    assert session.get(FpPlain, key) is (None if deleted else held)

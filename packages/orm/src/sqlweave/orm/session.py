@@ -441,7 +441,10 @@ class Session:
         new = self._new
         key = self.hash_key
         for obj in objs:
-            state = instance_state(obj)
+            try:
+                state = obj.__dict__[STATE_ATTR]  # instance_state(), without its call
+            except (KeyError, AttributeError):
+                state = instance_state(obj)  # made on first use, or UnmappedInstanceError
             if plain and state.session_id is None and state.key is None and not state.mapper._relationship_keys:
                 state.session_id = key
                 new[state] = obj

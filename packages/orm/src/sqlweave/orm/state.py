@@ -10,7 +10,8 @@ container for the cycle collector, per instance instead of two, and no state <->
 from __future__ import annotations
 
 import weakref
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from collections.abc import Set as AbstractSet
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -297,24 +298,34 @@ def commit_states(states: Iterable[InstanceState]) -> None:
 def expire_states(states: Iterable[InstanceState]) -> None:
     """Expire every attribute of many states (commit, rollback), in one loop: loaded values are
     dropped so that the next access reloads them, and pending changes are forgotten."""
+    plans: dict[Any, tuple[Any, list[str], tuple[None, ...], frozenset[str]]] = {}
+    last = None
     for state in states:
         obj = state()
         if obj is None:
             continue
         mapper = state.mapper
-        if mapper.class_dispatch.expire:  # events: expire
-            mapper.class_dispatch.expire(obj, None)
-        pop = obj.__dict__.pop
-        for key in mapper._column_keys:
-            pop(key, None)
+        if mapper is not last:  # runs of one mapper (the usual order) look nothing up
+            last = mapper
+            plan = plans.get(mapper)
+            if plan is None:
+                keys = mapper._column_keys + mapper._relationship_keys
+                plan = plans[mapper] = (mapper.class_dispatch, keys, (None,) * len(keys),
+                                        mapper._column_keys_set)
+            dispatch, keys, nones, every = plan
+        if dispatch.expire:  # events: expire
+            dispatch.expire(obj, None)
+        # dict.pop(key, None) of every key, iterated in C
+        _drain(map(obj.__dict__.pop, keys, nones))
         exp = state.expired_attributes
-        every = mapper._column_keys_set
         state.expired_attributes = every if not exp or exp is every else every | exp
-        for key in mapper._relationship_keys:
-            pop(key, None)
         state.committed_state = NO_COMMITTED
         state.modified = False
         state._strong = None
+
+
+#: runs an iterator to its end in C, keeping nothing
+_drain: Callable[[Iterable[Any]], None] = deque(maxlen=0).extend
 
 
 class AttributeState:

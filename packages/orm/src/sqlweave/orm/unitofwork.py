@@ -137,7 +137,7 @@ class _InsertPlan(_MapperPlan):
     its properties change): how an object's ``__dict__`` becomes INSERT parameters, what is done
     to the object afterwards, and an :class:`_InsertShape` per column set."""
 
-    __slots__ = ("cols", "post", "plain", "plain_params", "special")
+    __slots__ = ("cols", "post", "plain", "plain_params", "optional", "special", "n_plain", "plain_sig")
     _shape_cls = _InsertShape
 
     def __init__(self, mapper: Any) -> None:
@@ -158,22 +158,58 @@ class _InsertPlan(_MapperPlan):
                               vcol is not None and col is vcol and vgen is not False, dflt))
         self.post = UOWTransaction._post_insert_plan(mapper)
         # (key, column key) of the columns whose parameter is the attribute's value, whatever
-        # it is (no default, not the version counter); the other columns ("special") are
-        # looked at one by one
+        # it is (no default, not the version counter)
         plain = [(key, ckey) for key, ckey, none_is_default, is_version, _ in self.cols
                  if not none_is_default and not is_version]
+        # ... of the columns given only when the attribute holds a value other than None (the
+        # database decides otherwise: autoincrement keys, server defaults, SQL defaults)
+        self.optional = [(key, ckey) for key, ckey, none_is_default, is_version, dflt in self.cols
+                         if none_is_default and not is_version and dflt is None]
         self.plain = plain
-        self.plain_params = _plain_params(mapper, plain)
-        self.special = [entry for entry in self.cols if entry[2] or entry[3]]
+        self.n_plain = len(plain)
+        self.plain_sig = tuple(ckey for _, ckey in plain)
+        self.plain_params = _plain_params(mapper, plain, self.optional)
+        # the columns whose value may have to be made first (the version counter, Python-side
+        # defaults): looked at one by one, after plain_params
+        self.special = [entry for entry in self.cols if entry[3] or entry[4] is not None]
+
+    def partial_params(self, d: dict[str, Any]) -> dict[str, Any]:
+        """``plain_params`` of an object that lacks some of the plain attributes (never set):
+        their columns are left out of its INSERT."""
+        params = {ckey: d[key] for key, ckey in self.plain if key in d}
+        for key, ckey in self.optional:
+            v = d.get(key)
+            if v is not None:
+                params[ckey] = v
+        return params
 
 
-def _plain_params(mapper: Any, plain: list[tuple[str, str]]) -> Callable[[dict[str, Any]], dict[str, Any]]:
-    """``d -> {column key: d[key], ...}`` for the (key, column key) pairs of ``plain``: the
-    INSERT parameters of an object that has all of those attributes (KeyError when one is
-    missing). Generated as one dict display, which costs about half of a comprehension."""
+def _plain_params(mapper: Any, plain: list[tuple[str, str]],
+                  optional: list[tuple[str, str]]) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """``d -> {column key: d[key], ...}`` for the (key, column key) pairs of ``plain``, plus
+    the ``optional`` ones whose attribute holds a value other than None: the INSERT parameters
+    of an object that has all of the plain attributes (KeyError when one is missing).
+    Generated as one dict display, which costs about half of a comprehension."""
     body = ", ".join(f"{ckey!r}: d[{key!r}]" for key, ckey in plain)
-    return generated_function(f"def params(d):\n    return {{{body}}}\n", "params",
-                              f"INSERT parameters for {mapper.class_.__name__}")
+    lines = ["def params(d):", f"    p = {{{body}}}"]
+    for key, ckey in optional:
+        lines.append(f"    v = d.get({key!r})")
+        lines.append("    if v is not None:")
+        lines.append(f"        p[{ckey!r}] = v")
+    lines.append("    return p\n")
+    return generated_function("\n".join(lines), "params", f"INSERT parameters for {mapper.class_.__name__}")
+
+
+def _add_to_group(groups: dict[tuple[Any, ...], tuple[list[Any], list[dict[str, Any]]]], state: Any,
+                  params: dict[str, Any]) -> None:
+    """Put ``state`` and its INSERT ``params`` in the group of its column set."""
+    sig = tuple(params)
+    group = groups.get(sig)
+    if group is None:
+        groups[sig] = ([state], [params])
+    else:
+        group[0].append(state)
+        group[1].append(params)
 
 
 def _key_criteria(mapper: Any) -> Any:
@@ -346,9 +382,17 @@ class UOWTransaction:
         """The flush of a session holding only new objects of mappers without relationships (rows
         to insert, nothing to cascade, sync, update or delete): done in one pass here. False,
         having done nothing, when the flush needs the general path."""
+        new = self.session._new
+        if len(new) == 1:  # one new object (a web request's flush)
+            (s,) = new
+            if s.mapper._relationship_keys:
+                return False
+            self._insert_batch(s.mapper, [s])
+            self._flushed(_NO_STATES)
+            return True
         new_by: dict[Any, list[Any]] = {}
         last = group = None  # runs of one mapper (the usual case) skip the checks and the lookup
-        for s in self.session._new:
+        for s in new:
             m = s.mapper
             if m is not last:
                 if m._relationship_keys:
@@ -599,10 +643,95 @@ class UOWTransaction:
         if len(mapper.tables) > 1:  # inheritance: joined-table subclass
             return _inheritance.insert_joined(self, mapper, states)
         plan = _InsertPlan.of(mapper)
-        plain, plain_params, special = plan.plain, plan.plain_params, plan.special
+        if plan.special or mapper.dispatch.before_insert:
+            groups = self._insert_params_each(mapper, plan, states)
+        elif len(states) == 1 and self._insert_one(mapper, plan, states[0]):
+            return
+        else:
+            groups = self._insert_params(plan, states)
+        conn = self._conn_for(mapper)
+        dialect = conn.dialect
+        for sig, (gstates, gparams) in groups.items():
+            shape = plan.shape(sig)
+            fetched, rows = self._insert_rows(mapper, conn, dialect, shape, gstates, gparams)
+            self._post_insert_many(mapper, conn, gstates, gparams, fetched, shape.post_plan(plan.post, fetched),
+                                   rows, shape.fetch_keys)
+
+    def _insert_one(self, mapper: Any, plan: _InsertPlan, state: Any) -> bool:
+        """The INSERT of a lone new object that gives every plain column and leaves only its
+        autoincrement key to the database (the one-object flush of a web request):
+        :meth:`_insert_batch` for one row, without its grouping and batching. False, having
+        done nothing, when the object needs more (the general path then runs)."""
+        obj = state()
+        d = obj.__dict__
+        try:
+            params = plan.plain_params(d)
+        except KeyError:
+            return False
+        shape = plan.shape(plan.plain_sig)
+        key = shape.autoinc_key
+        if key is None or len(params) != plan.n_plain or len(mapper._pk_keys) != 1 \
+                or shape.post_plan(plan.post, shape.fetched) or mapper.dispatch.after_insert:
+            return False
+        pk = self._autoinc_key(self._conn_for(mapper).execute(shape.stmt, params), mapper, shape, state)
+        d[key] = pk
+        ident = (mapper.base_mapper, (pk,))
+        sess = self.session
+        imap = sess.identity_map._dict
+        existing = imap.setdefault(ident, state)
+        if existing is not state:
+            self._post_insert_failed(state, existing, ident, imap)
+        state.key = ident
+        sess._new.pop(state, None)
+        for t in sess._trans_stack:
+            t._inserted[state] = obj
+        self.inserted.append(state)
+        return True
+
+    @staticmethod
+    def _autoinc_key(result: Any, mapper: Any, shape: _InsertShape, state: Any) -> Any:
+        """The autoincrement key of the one row a plain INSERT made: from the driver
+        (``lastrowid``, or PostgreSQL's implicit RETURNING)."""
+        returned = result.returned_defaults
+        pk = returned.get(shape.autoinc_col_key) if returned is not None else result.lastrowid or None
+        if pk is None:
+            raise orm_exc.FlushError(
+                f"INSERT into {mapper.local_table.name!r} gave no autoincrement key for "
+                f"{state._repr()}; check that the primary key is generated by the database")
+        return pk
+
+    @staticmethod
+    def _insert_params(plan: _InsertPlan, states: list[Any]) -> dict[tuple[Any, ...], tuple[list[Any], list[dict[str, Any]]]]:
+        """The INSERT parameters of ``states`` grouped by column set (parallel lists of states and
+        parameters, groups in first-seen order), for a mapper whose columns need no values made
+        at flush time and no ``before_insert`` listener: the usual case, one generated call per
+        object and no column-set tuple unless an object's columns differ from the plain ones."""
+        params_of, n_plain = plan.plain_params, plan.n_plain
+        groups: dict[tuple[Any, ...], tuple[list[Any], list[dict[str, Any]]]] = {}
+        gstates: list[Any] | None = None
+        gparams: list[dict[str, Any]] = []
+        for state in states:
+            try:
+                params = params_of(state().__dict__)
+            except KeyError:  # some attributes were never set: their columns are left out
+                params = plan.partial_params(state().__dict__)
+            else:
+                if len(params) == n_plain:  # exactly the plain columns
+                    if gstates is None:
+                        gstates, gparams = groups[plan.plain_sig] = ([], [])
+                    gstates.append(state)
+                    gparams.append(params)
+                    continue
+            _add_to_group(groups, state, params)
+        return groups
+
+    def _insert_params_each(self, mapper: Any, plan: _InsertPlan,
+                            states: list[Any]) -> dict[tuple[Any, ...], tuple[list[Any], list[dict[str, Any]]]]:
+        """:meth:`_insert_params` with ``before_insert`` listeners and the values made at
+        flush time (the version counter, Python-side column defaults), object by object."""
+        params_of, special = plan.plain_params, plan.special
         vgen = mapper.version_id_generator
         before_insert = mapper.dispatch.before_insert
-        # column set -> (states, their parameters): parallel lists, no tuple per object
         groups: dict[tuple[Any, ...], tuple[list[Any], list[dict[str, Any]]]] = {}
         for state in states:
             obj = state()
@@ -610,9 +739,9 @@ class UOWTransaction:
                 mapper.dispatch.before_insert(mapper, self._conn_for(mapper), obj)
             d = obj.__dict__
             try:
-                params = plain_params(d)
+                params = params_of(d)
             except KeyError:  # some attributes were never set: their columns are left out
-                params = {ckey: d[key] for key, ckey in plain if key in d}
+                params = plan.partial_params(d)
             for key, ckey, none_is_default, is_version, dflt in special:
                 if key in d:
                     v = d[key]
@@ -632,20 +761,8 @@ class UOWTransaction:
                         continue  # a SQL expression: rendered by Core, fetched below
                     d[key] = v
                     params[ckey] = v
-            sig = tuple(params)
-            group = groups.get(sig)
-            if group is None:
-                groups[sig] = ([state], [params])
-            else:
-                group[0].append(state)
-                group[1].append(params)
-        conn = self._conn_for(mapper)
-        dialect = conn.dialect
-        for sig, (gstates, gparams) in groups.items():
-            shape = plan.shape(sig)
-            fetched, rows = self._insert_rows(mapper, conn, dialect, shape, gstates, gparams)
-            self._post_insert_many(mapper, conn, gstates, gparams, fetched, shape.post_plan(plan.post, fetched),
-                                   rows, shape.fetch_keys)
+            _add_to_group(groups, state, params)
+        return groups
 
     def _insert_rows(self, mapper: Any, conn: Any, dialect: Any, shape: _InsertShape,
                      states: list[Any], plist: list[dict[str, Any]]) -> tuple[frozenset[str], list[Any] | None]:
@@ -659,13 +776,7 @@ class UOWTransaction:
         if not many and shape.autoinc_key is not None:
             # one row whose only unknown is the autoincrement key: the plain INSERT, the key from
             # the driver (lastrowid, or the implicit RETURNING of PostgreSQL), no result rows
-            result = conn.execute(shape.stmt, plist[0])
-            returned = result.returned_defaults
-            pk = returned.get(shape.autoinc_col_key) if returned is not None else result.lastrowid or None
-            if pk is None:
-                raise orm_exc.FlushError(
-                    f"INSERT into {mapper.local_table.name!r} gave no autoincrement key for "
-                    f"{states[0]._repr()}; check that the primary key is generated by the database")
+            pk = self._autoinc_key(conn.execute(shape.stmt, plist[0]), mapper, shape, states[0])
             return shape.fetched, [(pk,)]  # put on the object by _post_insert_many
         if fetch and dialect.insert_returning:
             fetch_keys = shape.fetch_keys
@@ -746,6 +857,27 @@ class UOWTransaction:
         fetch0 = fetch_keys[0] if fetch_keys is not None and len(fetch_keys) == 1 else None
         base = mapper.base_mapper
         after_insert = mapper.dispatch.after_insert if conn is not None else None
+        if fetch0 is not None and fetch0 == pk0 and rows and type(rows[0]) is tuple \
+                and not plan and not after_insert:
+            # the usual INSERT: only the database's key came back, and each fetched row is a
+            # tuple of it, which serves as the identity key's primary key part
+            tinserted = [t._inserted for t in trans_stack]
+            for state, row in zip(states, rows):
+                obj = state()
+                pk = row[0]
+                if pk is None:
+                    self._post_insert_failed(state, None, (base, row), imap)
+                obj.__dict__[pk0] = pk
+                ident = (base, row)
+                existing = imap.setdefault(ident, state)
+                if existing is not state:
+                    self._post_insert_failed(state, existing, ident, imap)
+                state.key = ident
+                new.pop(state, None)
+                for ins in tinserted:
+                    ins[state] = obj
+            inserted.extend(states)
+            return
         for state, params, row in zip(states, plist, rows if rows is not None else repeat(None)):
             obj = state()
             d = obj.__dict__
@@ -759,14 +891,10 @@ class UOWTransaction:
             pk = (d.get(pk0),) if pk0 is not None else tuple(map(d.get, pk_keys))
             ident = (base, pk)
             if None in pk:
-                raise orm_exc.FlushError(
-                    f"Instance {state._repr()} has a NULL identity key after INSERT; check that the "
-                    "primary key is generated by the database or assigned before flush")
+                self._post_insert_failed(state, None, ident, imap)
             existing = imap.get(ident)
-            if existing is not None and existing is not state and existing.obj() is not None:
-                raise orm_exc.FlushError(
-                    f"New instance {state._repr()} with identity key {ident} conflicts with persistent "
-                    f"instance {existing._repr()}")
+            if existing is not None and existing is not state:
+                self._post_insert_failed(state, existing, ident, imap)
             state.key = ident
             imap[ident] = state
             new.pop(state, None)
@@ -775,6 +903,21 @@ class UOWTransaction:
             inserted.append(state)
             if after_insert:  # events: after_insert
                 mapper.dispatch.after_insert(mapper, conn, obj)
+
+    @staticmethod
+    def _post_insert_failed(state: Any, existing: Any, ident: Any, imap: dict[Any, Any]) -> None:
+        """An inserted object's identity key is incomplete (``existing`` None), or is held in the
+        identity map by another state: refused unless that state's object is gone, in which case
+        ``state`` takes its place."""
+        if existing is None:
+            raise orm_exc.FlushError(
+                f"Instance {state._repr()} has a NULL identity key after INSERT; check that the "
+                "primary key is generated by the database or assigned before flush")
+        if existing.obj() is not None:
+            raise orm_exc.FlushError(
+                f"New instance {state._repr()} with identity key {ident} conflicts with persistent "
+                f"instance {existing._repr()}")
+        imap[ident] = state
 
     # -- UPDATE ----------------------------------------------------------------------------------------------
     def _update(self, mapper: Any, states: list[Any]) -> None:

@@ -633,12 +633,13 @@ def _adapt_to_statement(md: Any, invoked: Any) -> None:
 
 def statement_specific_results(compiled: Any) -> bool:
     """True when the result columns of ``compiled`` are keyed by objects that belong to the
-    statement it was compiled for (labels, expressions, columns of subqueries and aliases),
+    statement it was compiled for (labels, expressions, columns of subqueries and aliases,
+    table-less ``column()`` objects),
     which another statement of the same shape does not share. Computed once per compiled form."""
     flag = compiled.__dict__.get("_statement_specific_results")
     if flag is None:
         flag = compiled.__dict__["_statement_specific_results"] = any(
-            not (isinstance(objs[0], ColumnClause)
+            not (isinstance(objs[0], ColumnClause) and objs[0].table is not None
                  and not getattr(objs[0].table, "_keyed_by_position", False))
             for _, objs, _ in getattr(compiled, "_result_columns", ())
         )

@@ -94,6 +94,8 @@ def expect_from(value: Any) -> Any:
         return value
     if isinstance(value, _sel.SelectBase):
         return value.subquery()
+    if isinstance(value, _el.TextClause):
+        return value  # textual FROM (``select_from(text("generate_series(1, 3) AS g"))``)
     if isinstance(value, str):
         raise _refuse_str(value, "a table or other FROM element")
     raise exc.ArgumentError(f"A table or other FROM element is expected, got {value!r}")

@@ -718,8 +718,9 @@ class Select(_OrderLimitMixin, SelectBase):
             self._distinct,
             tuple([c._gen_cache_key(binds) for c in self._distinct_on]) if "_distinct_on" in d else (),
             self._for_update._key() if self._for_update is not None else None,
-            tuple(id(c) for c in self._correlate) if "_correlate" in d else (),
-            tuple(id(c) for c in self._correlate_except) if self._correlate_except is not None else None,
+            tuple([c._gen_cache_key(binds) for c in self._correlate]) if "_correlate" in d else (),
+            tuple([c._gen_cache_key(binds) for c in self._correlate_except])
+            if self._correlate_except is not None else None,
             self._auto_correlate,
             self._prefixes,
             self._suffixes,
@@ -1178,7 +1179,9 @@ class TextualSelect(SelectBase):
         self.column_args = list(columns)
 
     def _gen_cache_key(self, binds: list[Any]) -> Any:
-        return ("textual", self.element._gen_cache_key(binds), tuple(id(c) for c in self.column_args))
+        # the declared columns by their own keys (a table-less ``column("x", Integer)`` by
+        # name and type), so the same text with new column objects finds its compiled form
+        return ("textual", self.element._gen_cache_key(binds), tuple(c._gen_cache_key(binds) for c in self.column_args))
 
     def _exported_columns(self) -> list[tuple[str, ColumnElement]]:
         return [(c.name, c) for c in self.column_args]

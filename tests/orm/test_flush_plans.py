@@ -342,7 +342,8 @@ def _reuse_key(session: Session, key: int) -> None:
 
 
 @pytest.mark.parametrize("count", [1, 3], ids=["lone", "batch"])
-def test_new_object_given_the_key_of_a_live_one_is_refused(session: Session, count: int) -> None:
+@pytest.mark.parametrize("note", ["n", None], ids=["all-columns", "partial"])
+def test_new_object_given_the_key_of_a_live_one_is_refused(session: Session, count: int, note: str | None) -> None:
     # rows of the table's highest keys, so that the database hands the deleted key out next
     session.execute(text("DELETE FROM ormm_fp_plain"))
     held = FpPlain(name="held")
@@ -350,7 +351,8 @@ def test_new_object_given_the_key_of_a_live_one_is_refused(session: Session, cou
     session.commit()
     key = held.id
     _reuse_key(session, key)
-    session.add_all([FpPlain(name=f"new{i}") for i in range(count)])
+    # all columns given: the one-row and batched fast paths; one left out: the general path
+    session.add_all([FpPlain(name=f"new{i}", **({"note": note} if note else {})) for i in range(count)])
     with pytest.raises(orm_exc.FlushError, match=rf"identity key .*\({key},\).* conflicts with persistent instance"):
         session.flush()
     session.rollback()
@@ -360,3 +362,21 @@ def test_new_object_given_the_key_of_a_live_one_is_refused(session: Session, cou
     assert _rows(session, "SELECT id, name FROM ormm_fp_plain") == ([] if deleted else [(key, "held")])
     # the session is still usable; the held object is the one it knows by that key
     assert session.get(FpPlain, key) is (None if deleted else held)
+
+
+@pytest.mark.parametrize("count", [1, 3], ids=["lone", "batch"])
+def test_objects_inserted_in_a_rolled_back_savepoint_become_transient(session: Session, count: int) -> None:
+    session.execute(text("DELETE FROM ormm_fp_plain"))
+    kept = FpPlain(name="sp-kept")
+    session.add(kept)
+    session.flush()
+    sp = session.begin_nested()
+    objs = [FpPlain(name=f"sp{i}", note="n") for i in range(count)]
+    session.add_all(objs)
+    session.flush()
+    assert all(inspect(o).persistent for o in objs)
+    sp.rollback()
+    assert all(inspect(o).transient and o not in session for o in objs)
+    assert inspect(kept).persistent
+    session.commit()
+    assert _rows(session, "SELECT name FROM ormm_fp_plain") == [("sp-kept",)]

@@ -861,7 +861,8 @@ class UOWTransaction:
                 and not plan and not after_insert:
             # the usual INSERT: only the database's key came back, and each fetched row is a
             # tuple of it, which serves as the identity key's primary key part
-            tinserted = [t._inserted for t in trans_stack]
+            # the objects inserted in the transaction, and in each savepoint under way
+            ins, *nested = [t._inserted for t in trans_stack]
             for state, row in zip(states, rows):
                 obj = state()
                 pk = row[0]
@@ -874,8 +875,10 @@ class UOWTransaction:
                     self._post_insert_failed(state, existing, ident, imap)
                 state.key = ident
                 new.pop(state, None)
-                for ins in tinserted:
-                    ins[state] = obj
+                ins[state] = obj
+            for savepoint_ins in nested:
+                for state in states:
+                    savepoint_ins[state] = ins[state]
             inserted.extend(states)
             return
         for state, params, row in zip(states, plist, rows if rows is not None else repeat(None)):

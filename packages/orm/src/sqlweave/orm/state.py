@@ -298,7 +298,6 @@ def commit_states(states: Iterable[InstanceState]) -> None:
 def expire_states(states: Iterable[InstanceState]) -> None:
     """Expire every attribute of many states (commit, rollback), in one loop: loaded values are
     dropped so that the next access reloads them, and pending changes are forgotten."""
-    plans: dict[Any, tuple[Any, list[str], tuple[None, ...], frozenset[str]]] = {}
     last = None
     for state in states:
         obj = state()
@@ -307,12 +306,11 @@ def expire_states(states: Iterable[InstanceState]) -> None:
         mapper = state.mapper
         if mapper is not last:  # runs of one mapper (the usual order) look nothing up
             last = mapper
-            plan = plans.get(mapper)
-            if plan is None:
-                keys = mapper._column_keys + mapper._relationship_keys
-                plan = plans[mapper] = (mapper.class_dispatch, keys, (None,) * len(keys),
-                                        mapper._column_keys_set)
-            dispatch, keys, nones, every = plan
+            dispatch = mapper.class_dispatch
+            rels = mapper._relationship_keys
+            keys = mapper._column_keys + rels if rels else mapper._column_keys
+            nones = (None,) * len(keys)
+            every = mapper._column_keys_set
         if dispatch.expire:  # events: expire
             dispatch.expire(obj, None)
         # dict.pop(key, None) of every key, iterated in C

@@ -1307,6 +1307,8 @@ class UOWTransaction:
         if modified:
             commit_states([s for s in modified if s.key is not None and s not in sess._deleted])
             modified.clear()
+        if not deleted:
+            return
         imap = sess.identity_map._dict
         sess_deleted = sess._deleted
         trans_stack = sess._trans_stack

@@ -860,8 +860,8 @@ class UOWTransaction:
         if fetch0 is not None and fetch0 == pk0 and rows and type(rows[0]) is tuple \
                 and not plan and not after_insert:
             # the usual INSERT: only the database's key came back, and each fetched row is a
-            # tuple of it, which serves as the identity key's primary key part
-            # the objects inserted in the transaction, and in each savepoint under way
+            # tuple of it, which serves as the identity key's primary key part. ``ins``: the
+            # objects inserted in the transaction; ``nested``: in each savepoint under way
             ins, *nested = [t._inserted for t in trans_stack]
             for state, row in zip(states, rows):
                 obj = state()

@@ -587,13 +587,8 @@ class GetPlan:
         compiled-cache options), else the ordinary ``Connection.execute()``."""
         params = dict(zip(self.names, ident))
         compiled = self.compiled
-        if (compiled is not None and conn.dialect is self.dialect and not conn._has_events
-                and not conn._execution_options.keys() & _PLAIN_BLOCKERS):
-            # Connection._execute_clauseelement for an already compiled statement
-            ctx = conn._ctx_cls.for_compiled(conn.dialect, conn, conn._prepare(), conn._execution_options,
-                                             compiled, [params], self.extracted)
-            result = conn._run(ctx, ctx.statement, ctx.parameters[0], False, compiled)
-            return result.fetchall()  # type: ignore[no-any-return]
+        if compiled is not None and conn._runs_compiled(self.dialect):
+            return conn._execute_compiled(compiled, params, self.extracted).fetchall()  # type: ignore[no-any-return]
         result = conn.execute(self.cs.statement, params)
         if self.compiled is None or conn.dialect is not self.dialect:
             self.compiled = result.context.compiled
@@ -637,10 +632,6 @@ class GetPlan:
 
             fire_loaded(session, mapper, [obj])
         return obj
-
-
-#: execution options that change what a statement compiles to, or where it is cached
-_PLAIN_BLOCKERS = frozenset(("schema_translate_map", "compiled_cache"))
 
 
 def _post_strategy(prop: Any) -> bool:

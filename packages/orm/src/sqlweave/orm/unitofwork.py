@@ -53,7 +53,7 @@ class _InsertShape:
     RETURNING forms (built on first use)."""
 
     __slots__ = ("sig", "missing_pk", "fetch", "fetch_keys", "fetched", "stmt", "_returning", "_post",
-                 "autoinc_key", "autoinc_col_key")
+                 "autoinc_key", "autoinc_col_key", "compiled")
 
     def __init__(self, mapper: Any, sig: tuple[str, ...]) -> None:
         table = mapper.local_table
@@ -77,6 +77,9 @@ class _InsertShape:
             self.autoinc_col_key = autoinc.key
         self.fetched = frozenset(self.fetch_keys)
         self.stmt = insert(table)
+        #: (dialect, compiled form, extracted binds) of ``stmt`` with this column set, from its
+        #: first execution: the single-row INSERT runs it again without the cache lookup
+        self.compiled: tuple[Any, Any, list[Any]] | None = None
         self.sig = sig
         self._returning: dict[bool, Any] = {}
         self._post: dict[frozenset[str], list[tuple[str, str | None, bool, bool]]] = {}
@@ -137,7 +140,8 @@ class _InsertPlan(_MapperPlan):
     its properties change): how an object's ``__dict__`` becomes INSERT parameters, what is done
     to the object afterwards, and an :class:`_InsertShape` per column set."""
 
-    __slots__ = ("cols", "post", "plain", "plain_params", "optional", "special", "n_plain", "plain_sig")
+    __slots__ = ("cols", "post", "plain", "plain_params", "optional", "special", "n_plain", "plain_sig",
+                 "one_shape")
     _shape_cls = _InsertShape
 
     def __init__(self, mapper: Any) -> None:
@@ -172,6 +176,11 @@ class _InsertPlan(_MapperPlan):
         # the columns whose value may have to be made first (the version counter, Python-side
         # defaults): looked at one by one, after plain_params
         self.special = [entry for entry in self.cols if entry[3] or entry[4] is not None]
+        # the shape of the plain column set when an object with exactly those values needs
+        # nothing but its autoincrement key back (see UOWTransaction._insert_one)
+        shape = self.shape(self.plain_sig)
+        self.one_shape = shape if (shape.autoinc_key is not None and len(mapper._pk_keys) == 1
+                                   and not shape.post_plan(self.post, shape.fetched)) else None
 
     def partial_params(self, d: dict[str, Any]) -> dict[str, Any]:
         """``plain_params`` of an object that lacks some of the plain attributes (never set):
@@ -668,13 +677,19 @@ class UOWTransaction:
             params = plan.plain_params(d)
         except KeyError:
             return False
-        shape = plan.shape(plan.plain_sig)
-        key = shape.autoinc_key
-        if key is None or len(params) != plan.n_plain or len(mapper._pk_keys) != 1 \
-                or shape.post_plan(plan.post, shape.fetched) or mapper.dispatch.after_insert:
+        shape = plan.one_shape
+        if shape is None or len(params) != plan.n_plain or mapper.dispatch.after_insert:
             return False
-        pk = self._autoinc_key(self._conn_for(mapper).execute(shape.stmt, params), mapper, shape, state)
-        d[key] = pk
+        conn = self.conn if not self.session.binds else self._conn_for(mapper)
+        run = shape.compiled
+        if run is not None and conn._runs_compiled(run[0]):
+            result = conn._execute_compiled(run[1], params, run[2])
+        else:
+            result = conn.execute(shape.stmt, params)
+            ctx = result.context
+            shape.compiled = (conn.dialect, ctx.compiled, ctx._extracted)
+        pk = self._autoinc_key(result.context, mapper, shape, state)
+        d[shape.autoinc_key] = pk
         ident = (mapper.base_mapper, (pk,))
         sess = self.session
         imap = sess.identity_map._dict
@@ -689,11 +704,11 @@ class UOWTransaction:
         return True
 
     @staticmethod
-    def _autoinc_key(result: Any, mapper: Any, shape: _InsertShape, state: Any) -> Any:
+    def _autoinc_key(ctx: Any, mapper: Any, shape: _InsertShape, state: Any) -> Any:
         """The autoincrement key of the one row a plain INSERT made: from the driver
-        (``lastrowid``, or PostgreSQL's implicit RETURNING)."""
-        returned = result.returned_defaults
-        pk = returned.get(shape.autoinc_col_key) if returned is not None else result.lastrowid or None
+        (``lastrowid``, or PostgreSQL's implicit RETURNING), as the execution context has it."""
+        returned = ctx.returned_defaults
+        pk = returned.get(shape.autoinc_col_key) if returned is not None else ctx.lastrowid or None
         if pk is None:
             raise orm_exc.FlushError(
                 f"INSERT into {mapper.local_table.name!r} gave no autoincrement key for "
@@ -776,7 +791,7 @@ class UOWTransaction:
         if not many and shape.autoinc_key is not None:
             # one row whose only unknown is the autoincrement key: the plain INSERT, the key from
             # the driver (lastrowid, or the implicit RETURNING of PostgreSQL), no result rows
-            pk = self._autoinc_key(conn.execute(shape.stmt, plist[0]), mapper, shape, states[0])
+            pk = self._autoinc_key(conn.execute(shape.stmt, plist[0]).context, mapper, shape, states[0])
             return shape.fetched, [(pk,)]  # put on the object by _post_insert_many
         if fetch and dialect.insert_returning:
             fetch_keys = shape.fetch_keys

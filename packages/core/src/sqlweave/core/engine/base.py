@@ -409,6 +409,35 @@ class Connection:
             self.dispatch.after_execute(self, elem, distilled, {}, opts, result)
         return result
 
+    def _runs_compiled(self, dialect: Any) -> bool:
+        """Whether a statement compiled earlier for ``dialect`` may run here through
+        :meth:`_execute_compiled`: same dialect, no execute events to fire, and no execution
+        option (``schema_translate_map``, ``compiled_cache``) that changes the compiled form."""
+        return dialect is self.dialect and not self._has_events and self._plain_opts
+
+    def _execute_compiled(self, compiled: Any, params: dict[str, Any], extracted: list[Any]) -> CursorResult:
+        """Run ``compiled`` (this dialect's, taken from an earlier ``execute()``'s
+        ``result.context.compiled``) with one parameter dict: ``execute()`` without the cache
+        lookup, for callers that run one statement over and over (the ORM's ``get()`` by key,
+        its INSERT of one new object). Check :meth:`_runs_compiled` first."""
+        tx = self._transaction
+        fairy = self._dbapi
+        if tx is not None and fairy is not None and tx.is_active and tx._failed is None \
+                and self._nested_transaction is None:
+            dbapi_conn = fairy.dbapi_connection
+        else:
+            dbapi_conn = self._prepare()
+        try:
+            ctx = self._ctx_cls.for_compiled(self.dialect, self, dbapi_conn, self._execution_options,
+                                             compiled, [params], extracted)
+        except exc.StatementError as err:
+            if err.statement is None:
+                err.statement = compiled.string
+            raise
+        except Exception as err:
+            raise exc.StatementError(f"({type(err).__name__}) {err}", compiled.string, None, err) from err
+        return self._run(ctx, ctx.statement, ctx.parameters[0], False, compiled)  # type: ignore[no-any-return]
+
     def _compile(self, elem: Any, key: Any, column_keys: Any, for_executemany: bool, opts: Any) -> Any:
         """The compiled form of ``elem`` for these options: from the compiled cache (the engine's,
         or the ``compiled_cache`` execution option) when the statement has a key, else new."""

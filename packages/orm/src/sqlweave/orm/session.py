@@ -101,6 +101,9 @@ class Session:
         self._trans_stack: list[SessionTransaction] = []
         self._conn: Any = None
         self._root_conn_trans: Any = None
+        #: bind -> Connection of the binds other than the main one (``binds=``), this transaction
+        self._extra_conns: dict[Any, Any] | None = None
+        self._owns_conn = True
         self._flushing = False
         self._no_autoflush = 0
         from sqlweave.orm import loading
@@ -241,7 +244,9 @@ class Session:
 
     def _extra_connection(self, bind: Any) -> Any:
         """The connection of a bind other than the session's main one (``binds=``)."""
-        extra: dict[Any, Any] = self.__dict__.setdefault("_extra_conns", {})
+        extra = self._extra_conns
+        if extra is None:
+            extra = self._extra_conns = {}
         conn = extra.get(bind)
         if conn is None:
             conn = extra[bind] = bind.connect() if not hasattr(bind, "begin_nested") else bind
@@ -263,7 +268,7 @@ class Session:
         # they are flushed and committed (SQLAlchemy does the same)
         self._autobegin_t()
         dispatch = self.dispatch
-        if dispatch.before_commit:  # events: before_commit
+        if dispatch._nonempty and dispatch.before_commit:  # events: before_commit
             dispatch.before_commit(self)
         stack = self._trans_stack
         while len(stack) > 1:
@@ -279,39 +284,43 @@ class Session:
                 self._root_conn_trans.commit()
             elif conn.in_transaction():
                 conn.commit()
-        extra = self.__dict__.get("_extra_conns")
+        extra = self._extra_conns
         if extra:  # binds= connections
             for conn in extra.values():
                 if conn.in_transaction():
                     conn.commit()
-        for state in root._deleted:
-            state.session_id = None
-            state._strong = None
-        if dispatch.deleted_to_detached:  # events: deleted_to_detached
-            _orm_events.fire_state_event(self, "deleted_to_detached", root._deleted)
+        if root._deleted:
+            for state in root._deleted:
+                state.session_id = None
+                state._strong = None
+            if dispatch.deleted_to_detached:  # events: deleted_to_detached
+                _orm_events.fire_state_event(self, "deleted_to_detached", root._deleted)
         if self.expire_on_commit:
             expire_states(list(self.identity_map._dict.values()))
         self._end_transaction()
-        if dispatch.after_commit:  # events: after_commit
+        if dispatch._nonempty and dispatch.after_commit:  # events: after_commit
             dispatch.after_commit(self)
 
     def _end_transaction(self) -> None:
-        if self.dispatch.after_transaction_end:
+        dispatch = self.dispatch
+        if dispatch._nonempty and dispatch.after_transaction_end:
             ended = list(reversed(self._trans_stack))
             self._trans_stack.clear()
             for t in ended:
                 self._transaction_ended(t)
         else:
             self._trans_stack.clear()
-        if "_extra_conns" in self.__dict__:
+        if self._extra_conns is not None:
             self._end_extra_connections()
-        if self._conn is not None and self._owns_conn:
-            self._conn.close()
-        self._conn = None
-        self._root_conn_trans = None
+        conn = self._conn
+        if conn is not None:
+            self._conn = self._root_conn_trans = None
+            if self._owns_conn:
+                conn.close()
 
     def _end_extra_connections(self) -> None:
-        for bind, conn in self.__dict__.pop("_extra_conns").items():  # binds= connections
+        extra, self._extra_conns = self._extra_conns or {}, None
+        for bind, conn in extra.items():  # binds= connections
             if conn.in_transaction():
                 conn.rollback()  # not committed: rollback() / close() / failed flush
             if conn is not bind:
@@ -420,7 +429,17 @@ class Session:
     # -- object registration ------------------------------------------------------------------
     def add(self, instance: Any, _warn: bool = True) -> None:
         """Place an object in the session: transient → pending (cascading save-update)."""
-        state = instance_state(instance)
+        try:
+            state = instance.__dict__[STATE_ATTR]  # instance_state(), without its call
+        except (KeyError, AttributeError):
+            state = instance_state(instance)  # made on first use, or UnmappedInstanceError
+        if state.session_id is None and state.key is None and not state.mapper._relationship_keys \
+                and not self.dispatch._nonempty:
+            # transient -> pending with no listener to tell and no cascade to follow
+            self._autobegin_t()
+            state.session_id = self.hash_key
+            self._new[state] = instance
+            return
         self._save_or_update_state(state, instance)
 
     def add_all(self, instances: Iterable[Any]) -> None:

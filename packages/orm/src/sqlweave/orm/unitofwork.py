@@ -178,9 +178,12 @@ class _InsertPlan(_MapperPlan):
         self.special = [entry for entry in self.cols if entry[3] or entry[4] is not None]
         # the shape of the plain column set when an object with exactly those values needs
         # nothing but its autoincrement key back (see UOWTransaction._insert_one)
-        shape = self.shape(self.plain_sig)
-        self.one_shape = shape if (shape.autoinc_key is not None and len(mapper._pk_keys) == 1
-                                   and not shape.post_plan(self.post, shape.fetched)) else None
+        self.one_shape: _InsertShape | None = None
+        if len(mapper.tables) == 1 and not self.special:
+            shape = self.shape(self.plain_sig)
+            if shape.autoinc_key is not None and len(mapper._pk_keys) == 1 \
+                    and not shape.post_plan(self.post, shape.fetched):
+                self.one_shape = shape
 
     def partial_params(self, d: dict[str, Any]) -> dict[str, Any]:
         """``plain_params`` of an object that lacks some of the plain attributes (never set):
@@ -394,9 +397,12 @@ class UOWTransaction:
         new = self.session._new
         if len(new) == 1:  # one new object (a web request's flush)
             (s,) = new
-            if s.mapper._relationship_keys:
+            m = s.mapper
+            if m._relationship_keys:
                 return False
-            self._insert_batch(s.mapper, [s])
+            plan = m._loader_cache.get(_InsertPlan) or _InsertPlan.of(m)
+            if plan.one_shape is None or not self._insert_one(m, plan, s):
+                self._insert_batch(m, [s])
             self._flushed(_NO_STATES)
             return True
         new_by: dict[Any, list[Any]] = {}
@@ -419,6 +425,9 @@ class UOWTransaction:
     def _flushed(self, deleted: list[Any]) -> None:
         """The end of a flush: ``after_flush``, the states' bookkeeping, the state events."""
         sess = self.session
+        if not sess.dispatch._nonempty:  # no session listeners (the usual case)
+            self._finish(deleted)
+            return
         if sess.dispatch.after_flush:  # events: after_flush
             sess.dispatch.after_flush(sess, self)
         self._finish(deleted)
@@ -654,7 +663,7 @@ class UOWTransaction:
         plan = _InsertPlan.of(mapper)
         if plan.special or mapper.dispatch.before_insert:
             groups = self._insert_params_each(mapper, plan, states)
-        elif len(states) == 1 and self._insert_one(mapper, plan, states[0]):
+        elif len(states) == 1 and plan.one_shape is not None and self._insert_one(mapper, plan, states[0]):
             return
         else:
             groups = self._insert_params(plan, states)
@@ -677,9 +686,9 @@ class UOWTransaction:
             params = plan.plain_params(d)
         except KeyError:
             return False
-        shape = plan.one_shape
-        if shape is None or len(params) != plan.n_plain or mapper.dispatch.after_insert:
+        if len(params) != plan.n_plain or mapper.dispatch._nonempty:  # before/after_insert listeners
             return False
+        shape: _InsertShape = plan.one_shape  # type: ignore[assignment]  # callers check it
         conn = self.conn if not self.session.binds else self._conn_for(mapper)
         run = shape.compiled
         if run is not None and conn._runs_compiled(run[0]):

@@ -380,21 +380,7 @@ class Connection:
                     pass
         if compiled is None:
             compiled = self._compile(elem, key, column_keys, for_executemany, opts)
-        tx = self._transaction
-        fairy = self._dbapi
-        if tx is not None and fairy is not None and tx.is_active and tx._failed is None \
-                and self._nested_transaction is None:
-            dbapi_conn = fairy.dbapi_connection  # _prepare()'s common case, without its call
-        else:
-            dbapi_conn = self._prepare()
-        try:
-            ctx = self._ctx_cls.for_compiled(self.dialect, self, dbapi_conn, opts, compiled, distilled, extracted)
-        except exc.StatementError as err:
-            if err.statement is None:
-                err.statement = compiled.string
-            raise
-        except Exception as err:
-            raise exc.StatementError(f"({type(err).__name__}) {err}", compiled.string, None, err) from err
+        ctx = self._context(compiled, opts, distilled, extracted)
         if compiled.statement is not elem and compiled._result_columns and statement_specific_results(compiled):
             ctx.invoked_statement = elem  # a cache hit from another statement of this shape
         params = ctx.parameters
@@ -420,23 +406,28 @@ class Connection:
         ``result.context.compiled``) with one parameter dict: ``execute()`` without the cache
         lookup, for callers that run one statement over and over (the ORM's ``get()`` by key,
         its INSERT of one new object). Check :meth:`_runs_compiled` first."""
+        ctx = self._context(compiled, self._execution_options, [params], extracted)
+        return self._run(ctx, ctx.statement, ctx.parameters[0], False, compiled)  # type: ignore[no-any-return]
+
+    def _context(self, compiled: Any, opts: Any, distilled: list[Any], extracted: list[Any]) -> Any:
+        """The execution context of ``compiled`` with these parameter sets, in this connection's
+        transaction (autobegun; refused while it is failed or inactive). A parameter the
+        statement can't take raises StatementError naming the SQL."""
         tx = self._transaction
         fairy = self._dbapi
         if tx is not None and fairy is not None and tx.is_active and tx._failed is None \
                 and self._nested_transaction is None:
-            dbapi_conn = fairy.dbapi_connection
+            dbapi_conn = fairy.dbapi_connection  # _prepare()'s common case, without its call
         else:
             dbapi_conn = self._prepare()
         try:
-            ctx = self._ctx_cls.for_compiled(self.dialect, self, dbapi_conn, self._execution_options,
-                                             compiled, [params], extracted)
+            return self._ctx_cls.for_compiled(self.dialect, self, dbapi_conn, opts, compiled, distilled, extracted)
         except exc.StatementError as err:
             if err.statement is None:
                 err.statement = compiled.string
             raise
         except Exception as err:
             raise exc.StatementError(f"({type(err).__name__}) {err}", compiled.string, None, err) from err
-        return self._run(ctx, ctx.statement, ctx.parameters[0], False, compiled)  # type: ignore[no-any-return]
 
     def _compile(self, elem: Any, key: Any, column_keys: Any, for_executemany: bool, opts: Any) -> Any:
         """The compiled form of ``elem`` for these options: from the compiled cache (the engine's,

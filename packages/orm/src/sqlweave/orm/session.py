@@ -19,6 +19,10 @@ _ids = itertools.count(1)
 _DEFAULT: Any = object()
 
 
+#: which SessionEvents were ever listened for (see sqlweave.core.event.base.Live)
+_EVENTS = _orm_events.SessionEvents.live
+
+
 class SessionTransaction:
     """One level of Session transaction: the root, or a SAVEPOINT from ``begin_nested()``."""
 
@@ -169,7 +173,7 @@ class Session:
 
     def _push_transaction(self, t: SessionTransaction) -> None:
         self._trans_stack.append(t)
-        if self.dispatch.after_transaction_create:  # events: after_transaction_create
+        if _EVENTS.after_transaction_create and self.dispatch.after_transaction_create:  # events
             self.dispatch.after_transaction_create(self, t)
 
     def _transaction_ended(self, t: SessionTransaction) -> None:
@@ -238,7 +242,7 @@ class Session:
             self._owns_conn = True
         self._conn = conn
         self._root_conn_trans = conn.begin() if not conn.in_transaction() else None
-        if self.dispatch.after_begin:  # events: after_begin
+        if _EVENTS.after_begin and self.dispatch.after_begin:  # events: after_begin
             self.dispatch.after_begin(self, self._trans_stack[0], conn)
         return conn
 
@@ -267,9 +271,8 @@ class Session:
         # changes made after the last commit are pending without a transaction: begin one so
         # they are flushed and committed (SQLAlchemy does the same)
         self._autobegin_t()
-        dispatch = self.dispatch
-        if dispatch._nonempty and dispatch.before_commit:  # events: before_commit
-            dispatch.before_commit(self)
+        if _EVENTS.before_commit and self.dispatch.before_commit:  # events: before_commit
+            self.dispatch.before_commit(self)
         stack = self._trans_stack
         while len(stack) > 1:
             stack[-1].commit()
@@ -293,17 +296,16 @@ class Session:
             for state in root._deleted:
                 state.session_id = None
                 state._strong = None
-            if dispatch.deleted_to_detached:  # events: deleted_to_detached
+            if _EVENTS.deleted_to_detached and self.dispatch.deleted_to_detached:  # events
                 _orm_events.fire_state_event(self, "deleted_to_detached", root._deleted)
         if self.expire_on_commit:
             expire_states(list(self.identity_map._dict.values()))
         self._end_transaction()
-        if dispatch._nonempty and dispatch.after_commit:  # events: after_commit
-            dispatch.after_commit(self)
+        if _EVENTS.after_commit and self.dispatch.after_commit:  # events: after_commit
+            self.dispatch.after_commit(self)
 
     def _end_transaction(self) -> None:
-        dispatch = self.dispatch
-        if dispatch._nonempty and dispatch.after_transaction_end:
+        if _EVENTS.after_transaction_end and self.dispatch.after_transaction_end:
             ended = list(reversed(self._trans_stack))
             self._trans_stack.clear()
             for t in ended:
@@ -434,7 +436,7 @@ class Session:
         except (KeyError, AttributeError):
             state = instance_state(instance)  # made on first use, or UnmappedInstanceError
         if state.session_id is None and state.key is None and not state.mapper._relationship_keys \
-                and not self.dispatch._nonempty:
+                and not (_EVENTS.before_attach or _EVENTS.transient_to_pending or _EVENTS.after_attach):
             # transient -> pending with no listener to tell and no cascade to follow
             self._autobegin_t()
             state.session_id = self.hash_key
@@ -1010,7 +1012,7 @@ class Session:
 
     def _flush(self, t: SessionTransaction, objects: Any) -> None:
         """The flush proper, in the (checked) transaction ``t``."""
-        if self.dispatch.before_flush:  # events: before_flush
+        if _EVENTS.before_flush and self.dispatch.before_flush:  # events: before_flush
             self.dispatch.before_flush(self, None, objects)
         self._flushing = True
         try:

@@ -18,6 +18,10 @@ from typing import Any, NamedTuple
 
 from sqlweave.orm.base import NO_VALUE, STATE_ATTR
 from sqlweave.orm.collections import collection_members
+from sqlweave.orm.events import InstanceEvents
+
+#: which InstanceEvents were ever listened for (see sqlweave.core.event.base.Live)
+_INSTANCE_EVENTS = InstanceEvents.live
 
 #: ``expired_attributes`` of a state with nothing expired: one shared, immutable empty set (a
 #: state gets its own set only when a key is expired or loaded one at a time, see
@@ -306,13 +310,15 @@ def expire_states(states: Iterable[InstanceState]) -> None:
         mapper = state.mapper
         if mapper is not last:  # runs of one mapper (the usual order) look nothing up
             last = mapper
-            dispatch = mapper.class_dispatch
-            rels = mapper._relationship_keys
-            keys = mapper._column_keys + rels if rels else mapper._column_keys
-            nones = (None,) * len(keys)
-            every = mapper._column_keys_set
-        if dispatch.expire:  # events: expire
-            dispatch.expire(obj, None)
+            plan = mapper._loader_cache.get("expire_all")
+            if plan is None:
+                rels = mapper._relationship_keys
+                keys = mapper._column_keys + rels if rels else mapper._column_keys
+                plan = mapper._loader_cache["expire_all"] = (keys, (None,) * len(keys), mapper._column_keys_set)
+            keys, nones, every = plan
+            expire = mapper.class_dispatch.expire if _INSTANCE_EVENTS.expire else None
+        if expire:  # events: expire
+            expire(obj, None)
         # dict.pop(key, None) of every key, iterated in C
         _drain(map(obj.__dict__.pop, keys, nones))
         exp = state.expired_attributes

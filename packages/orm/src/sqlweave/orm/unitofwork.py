@@ -43,6 +43,10 @@ class _Ctx:
         return self.current_parameters
 
 
+#: which SessionEvents / MapperEvents were ever listened for (see sqlweave.core.event.base.Live)
+_SESSION_EVENTS = _orm_events.SessionEvents.live
+_MAPPER_EVENTS = _orm_events.MapperEvents.live
+
 _NOTHING: frozenset[str] = frozenset()
 _NO_STATES: list[Any] = []  # read only
 
@@ -425,7 +429,7 @@ class UOWTransaction:
     def _flushed(self, deleted: list[Any]) -> None:
         """The end of a flush: ``after_flush``, the states' bookkeeping, the state events."""
         sess = self.session
-        if not sess.dispatch._nonempty:  # no session listeners (the usual case)
+        if not _SESSION_EVENTS._any:  # no session listeners (the usual case)
             self._finish(deleted)
             return
         if sess.dispatch.after_flush:  # events: after_flush
@@ -686,7 +690,7 @@ class UOWTransaction:
             params = plan.plain_params(d)
         except KeyError:
             return False
-        if len(params) != plan.n_plain or mapper.dispatch._nonempty:  # before/after_insert listeners
+        if len(params) != plan.n_plain or _MAPPER_EVENTS.before_insert or _MAPPER_EVENTS.after_insert:
             return False
         shape: _InsertShape = plan.one_shape  # type: ignore[assignment]  # callers check it
         conn = self.conn if not self.session.binds else self._conn_for(mapper)

@@ -23,7 +23,7 @@ from sqlweave.core import exc
 from sqlweave.core.engine.default import statement_specific_results
 from sqlweave.core.engine.result import CursorResult
 from sqlweave.core.event.base import dispatcher
-from sqlweave.core.events import ConnectionEvents
+from sqlweave.core.events import ConnectionEvents, DialectEvents
 from sqlweave.core.log import ENGINE_LOGGER_NAME, Identified, echo_property, instance_logger
 from sqlweave.core.sql.elements import ClauseElement
 
@@ -50,6 +50,13 @@ def _distill_params(params: Any) -> list[Any]:
         return [dict(params)]
     raise exc.ArgumentError(f"parameters must be a dict or a list of dicts, got {type(params).__name__}")
 
+
+#: which ConnectionEvents / DialectEvents were ever listened for (see event.base.Live): the
+#: begin/commit/execute paths look at a dispatch only for those
+_EVENTS = ConnectionEvents.live
+_DIALECT_EVENTS = DialectEvents.live
+#: stands in for ``dialect.dispatch`` while no DialectEvents is listened for: False for every event
+_NO_DIALECT_EVENTS = DialectEvents.live
 
 #: the events whose listeners the execution path looks for (Connection._has_events)
 _EXECUTION_EVENTS = frozenset(("before_execute", "after_execute", "before_cursor_execute",
@@ -107,11 +114,14 @@ class Connection:
             self.dispatch = joined[2]
         else:
             self.dispatch = engine._join_conn_dispatch(type(self))
-        listened = engine_dispatch._nonempty  # the engine's events that have listeners
-        self._has_events = bool(listened) and not _EXECUTION_EVENTS.isdisjoint(listened)
+        if _EVENTS._any:
+            listened = engine_dispatch._nonempty  # the engine's events that have listeners
+            self._has_events = bool(listened) and not _EXECUTION_EVENTS.isdisjoint(listened)
+            if listened and engine_dispatch.engine_connect:
+                engine_dispatch.engine_connect(self)
+        else:  # nothing listens for any ConnectionEvents anywhere
+            self._has_events = False
         self._echo = engine._should_log_info
-        if listened and engine_dispatch.engine_connect:
-            engine_dispatch.engine_connect(self)
         if opts:
             iso = opts.get("isolation_level")
             if iso is not None:
@@ -231,7 +241,7 @@ class Connection:
             self._unblock()
         if self._echo:
             self.engine.logger.info("BEGIN (implicit)")
-        if self.dispatch.begin:
+        if _EVENTS.begin and self.dispatch.begin:
             self.dispatch.begin(self)
         try:
             fairy = self._dbapi
@@ -243,7 +253,7 @@ class Connection:
             self._handle_dbapi_exception(err, None, None, None, None)
 
     def _rollback_impl(self) -> None:
-        if self.dispatch.rollback:
+        if _EVENTS.rollback and self.dispatch.rollback:
             self.dispatch.rollback(self)
         if self._dbapi is None:
             return
@@ -482,7 +492,7 @@ class Connection:
         if self._echo:
             self._log_statement(statement, parameters, executemany, compiled)
         try:
-            dd = dialect.dispatch
+            dd = dialect.dispatch if _DIALECT_EVENTS._any else _NO_DIALECT_EVENTS
             if executemany:
                 if not (dd.do_executemany and _ran_by_listener(dd.do_executemany, cursor, statement, parameters, ctx)):
                     dialect.do_executemany(cursor, statement, parameters, ctx)
@@ -560,7 +570,7 @@ class Connection:
             if self._echo:
                 self._log_statement(statement, flat, False, compiled)
             try:
-                dd = dialect.dispatch
+                dd = dialect.dispatch if _DIALECT_EVENTS._any else _NO_DIALECT_EVENTS
                 if not (dd.do_execute and _ran_by_listener(dd.do_execute, cursor, statement, flat, ctx)):
                     dialect.do_execute(cursor, statement, flat, ctx)
                 description = cursor.description
@@ -878,7 +888,7 @@ class RootTransaction(Transaction):
             # on every transaction
             if conn._blocking_result is not None:
                 conn._unblock()
-            if conn.dispatch.commit:
+            if _EVENTS.commit and conn.dispatch.commit:
                 conn.dispatch.commit(conn)
             if conn._echo:
                 conn.engine.logger.info("COMMIT")

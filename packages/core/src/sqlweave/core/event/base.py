@@ -142,6 +142,32 @@ def _order_key(entry: _Entry) -> int:
     return entry.order
 
 
+class Live:
+    """Which events of one Events class were ever listened for, on any target: one attribute
+    per event name (and ``_any``), False until the first ``listen()`` for it, True from then
+    on. Hot paths keep the object in a module global and test ``LIVE.<event>`` before looking
+    at a dispatch (a global and a slot: two specialized reads), so that an event nobody
+    listens for costs nothing. (On CPython 3.11 an instance's ``dispatch``, which shadows the
+    class's non-data ``dispatcher``, and the listener tuples, class attributes of the dispatch,
+    are both read the slow, unspecialized way.)"""
+
+    __slots__ = ("_any",)
+
+    def __init__(self) -> None:
+        for name in self.__slots__:
+            setattr(self, name, False)
+        self._any = False
+
+    if TYPE_CHECKING:
+        # For type checkers only: one bool per event name (slots of the generated subclass).
+        def __getattr__(self, name: str) -> bool: ...
+
+    @classmethod
+    def for_events(cls, events: type[Events]) -> Live:
+        """A Live with one flag per event of ``events``."""
+        return type(f"{events.__name__}Live", (cls,), {"__slots__": events._event_names})()
+
+
 class Events:
     """Base class of every event declaration class (``PoolEvents``, ``ConnectionEvents``...).
 
@@ -162,6 +188,8 @@ class Events:
     _dispatch_attrs: ClassVar[dict[type, str]]
     #: Name under which a target class caches its _ClassDispatch for this Events class.
     _cd_attr: ClassVar[str]
+    #: Which of this class's events were ever listened for (see :class:`Live`).
+    live: ClassVar[Live]
 
     def __init_subclass__(cls, **kw: Any) -> None:
         super().__init_subclass__(**kw)
@@ -181,6 +209,7 @@ class Events:
         cls._class_dispatches = weakref.WeakKeyDictionary()
         cls._dispatch_attrs = {}
         cls._cd_attr = f"_sw_dispatch_{cls.__name__}_{id(cls):x}"
+        cls.live = Live.for_events(cls)
         with _lock:
             for name in names:
                 _registrars.setdefault(name, []).append(cls)
@@ -647,6 +676,9 @@ class _EventKey:
         """Register ``listen_fn`` (the possibly wrapped ``self.fn``) on the target."""
         order = next(_insert_counter) if insert else next(_append_counter)
         entry = _Entry(self.fn, listen_fn, order, propagate)
+        live = self.events.live  # set before the listener is reachable: hot paths look from now on
+        live._any = True
+        setattr(live, self.identifier, True)
         self.events._dispatch_for(self.dispatch_target, modify=True)._add(self.identifier, entry)
 
 

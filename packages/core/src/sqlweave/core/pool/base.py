@@ -47,6 +47,10 @@ from sqlweave.core.event.base import _InstanceDispatch, dispatcher
 from sqlweave.core.events import PoolEvents
 from sqlweave.core.log import POOL_LOGGER_NAME, EchoFlag, Identified, echo_property, instance_logger
 
+#: which PoolEvents were ever listened for (see event.base.Live): checkout and checkin look at
+#: the pool's dispatch only for those
+_EVENTS = PoolEvents.live
+
 __all__ = [
     "Pool",
     "PoolProxiedConnection",
@@ -256,7 +260,7 @@ class Pool(Identified):
         rec.fairy_ref = weakref.ref(fairy, rec._on_lost)
         if self._should_log_debug:
             self.logger.debug("Connection %s checked out from pool", _conn_repr(dbapi_connection))
-        if self._pre_ping or self.dispatch.checkout:
+        if self._pre_ping or (_EVENTS.checkout and self.dispatch.checkout):
             self._checkout_checks(fairy)
         return fairy
 
@@ -594,7 +598,7 @@ class _ConnectionRecord:
         self.fairy_ref = None
         if conn is not None:
             try:
-                if pool.dispatch.reset:
+                if _EVENTS.reset and pool.dispatch.reset:
                     pool.dispatch.reset(conn, self, PoolResetState(transaction_was_reset, False))
                 reset_fn = pool._reset_fn
                 if reset_fn is not None and not (
@@ -617,7 +621,7 @@ class _ConnectionRecord:
                     raise
         else:
             self.finalize_callback.clear()
-        if pool.dispatch.checkin:
+        if _EVENTS.checkin and pool.dispatch.checkin:
             pool.dispatch.checkin(conn, self)
         if pool._should_log_debug:
             pool.logger.debug("Connection %s being returned to pool", _conn_repr(conn))

@@ -36,6 +36,7 @@ class SessionTransaction:
         self.session = session
         self.parent = parent
         self.nested = nested
+        self._failed = None  # stored, not left to the class default: read on every autobegin check
         self._inserted: dict[Any, Any] = {}   # state -> obj inserted in this transaction
         self._deleted: dict[Any, Any] = {}    # state -> obj deleted in this transaction
         self._updated: dict[Any, Any] = {}    # state -> obj updated in this transaction

@@ -74,10 +74,28 @@ def _plain_options(opts: dict[str, Any]) -> bool:
     return not opts.get("schema_translate_map") and "compiled_cache" not in opts
 
 
+class _ConnectionDispatcher(dispatcher[ConnectionEvents]):
+    """``Connection.dispatch``: read on a connection, the dispatch joined to its engine's (one
+    object per engine and Connection class, see ``Engine._join_conn_dispatch``), made on the
+    first read, which only code with listeners to fire or add does."""
+
+    def __get__(self, obj: Any, owner: type) -> Any:
+        if obj is None:
+            return super().__get__(obj, owner)
+        engine = obj.engine
+        joined = engine._conn_dispatch  # (engine dispatch, Connection class, joined dispatch)
+        if joined is not None and joined[0] is engine.dispatch and joined[1] is type(obj):
+            d = joined[2]
+        else:
+            d = engine._join_conn_dispatch(type(obj))
+        object.__setattr__(obj, self.name, d)  # later reads find it on the instance
+        return d
+
+
 class Connection:
     """A DBAPI connection checked out of the engine's pool, with SQLAlchemy 2.0 semantics."""
 
-    dispatch = dispatcher(ConnectionEvents)
+    dispatch = _ConnectionDispatcher(ConnectionEvents)
     #: the streamed result whose unbuffered cursor holds the DBAPI connection (see _unblock)
     _blocking_result: CursorResult | None = None
 
@@ -108,13 +126,8 @@ class Connection:
         self._execution_options = opts = engine._execution_options
         self._plain_opts = engine._plain_opts
         self._ctx_cls = dialect.execution_ctx_cls
-        engine_dispatch = engine.dispatch
-        joined = engine._conn_dispatch  # (engine dispatch, Connection class, joined dispatch)
-        if joined is not None and joined[0] is engine_dispatch and joined[1] is type(self):
-            self.dispatch = joined[2]
-        else:
-            self.dispatch = engine._join_conn_dispatch(type(self))
         if _EVENTS._any:
+            engine_dispatch = engine.dispatch
             listened = engine_dispatch._nonempty  # the engine's events that have listeners
             self._has_events = bool(listened) and not _EXECUTION_EVENTS.isdisjoint(listened)
             if listened and engine_dispatch.engine_connect:

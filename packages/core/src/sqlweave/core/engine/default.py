@@ -316,6 +316,9 @@ class StrCompileDialect(DefaultDialect):
 SELECT_LIKE = re.compile(r"^\s*(\(\s*)*(SELECT|WITH|VALUES|TABLE)\b", re.I)
 
 
+_new_object = object.__new__
+
+
 class DefaultExecutionContext:
     """The state of one execution: cursor, parameters, defaults, primary keys, rowcount."""
 
@@ -336,6 +339,13 @@ class DefaultExecutionContext:
     _params_list: list[dict[str, Any]] | None = None
     _extracted: list[Any]
     current_parameters: Any = None
+    #: whether this class has an ``__init__`` of its own, which ``for_compiled`` then calls
+    #: (it stores the four attributes itself otherwise, one Python call less per statement)
+    _own_init = False
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        cls._own_init = cls.__init__ is not DefaultExecutionContext.__init__
 
     def __init__(self, dialect: Any, connection: Any, dbapi_connection: Any, execution_options: dict[str, Any]) -> None:
         self.dialect = dialect
@@ -352,8 +362,8 @@ class DefaultExecutionContext:
         # the execution reads is stored on the instance (never through ``self.__dict__``, and
         # not left to a class default): CPython 3.11 specializes reads of an object's own
         # inline attributes only, so each of the others would take the generic lookup
-        if cls.__init__ is DefaultExecutionContext.__init__:
-            self = cls.__new__(cls)
+        if not cls._own_init:
+            self = _new_object(cls)
             self.dialect = dialect
             self.root_connection = connection
             self._dbapi_connection = dbapi_connection
@@ -362,7 +372,7 @@ class DefaultExecutionContext:
         else:
             self = cls(dialect, connection, dbapi_connection, execution_options)
         (self.compiled, self.isinsert, self.isupdate, self.isdelete, isddl,
-         self.statement) = compiled._ctx_attrs
+         self.statement) = compiled._ctx_attrs or compiled._make_ctx_attrs()
         self.isddl = isddl
         self.executemany = len(params_list) > 1
         if isddl:

@@ -16,7 +16,6 @@ bind processors, and the result-column map with result processors.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -57,12 +56,16 @@ class Compiled:
     def __str__(self) -> str:
         return self.string
 
-    @functools.cached_property
-    def _ctx_attrs(self) -> tuple[Any, bool, bool, bool, bool, str]:
-        """What every execution context of this compiled statement starts with (computed once,
-        after compilation): ``compiled, isinsert, isupdate, isdelete, isddl, statement``, which
-        ``DefaultExecutionContext.for_compiled`` unpacks into plain attribute stores."""
-        return (self, self.isinsert, self.isupdate, self.isdelete, self.isddl, self.string)
+    #: What every execution context of this compiled statement starts with: ``compiled,
+    #: isinsert, isupdate, isdelete, isddl, statement``, which
+    #: ``DefaultExecutionContext.for_compiled`` unpacks into plain attribute stores. Made by
+    #: :meth:`_make_ctx_attrs` on the first execution (a plain attribute, not a cached
+    #: property: CPython 3.11 reads an attribute shadowing a descriptor the slow way).
+    _ctx_attrs: tuple[Any, bool, bool, bool, bool, str] | None = None
+
+    def _make_ctx_attrs(self) -> tuple[Any, bool, bool, bool, bool, str]:
+        attrs = self._ctx_attrs = (self, self.isinsert, self.isupdate, self.isdelete, self.isddl, self.string)
+        return attrs
 
 
 class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):

@@ -147,7 +147,9 @@ class Session:
                 raise sa_exc.InvalidRequestError(
                     "Autobegin is disabled on this Session; call session.begin() first")
             t = SessionTransaction(self)
-            self._push_transaction(t)
+            self._trans_stack.append(t)  # _push_transaction(), inline: once per transaction
+            if _EVENTS.after_transaction_create and self.dispatch.after_transaction_create:  # events
+                self.dispatch.after_transaction_create(self, t)
             return t  # new: nothing has failed in it
         root = self._trans_stack[0]
         if root._failed is not None:
@@ -236,13 +238,13 @@ class Session:
         transaction, beginning a database transaction on it unless one is already under way."""
         bind = self.bind if self.bind is not None and not self.binds else self.get_bind()
         if hasattr(bind, "begin_nested") and hasattr(bind, "engine"):  # a Connection: join it
-            conn = bind
+            conn = self._conn = bind
             self._owns_conn = False
+            self._root_conn_trans = conn.begin() if not conn.in_transaction() else None
         else:
-            conn = bind.connect()
+            conn = self._conn = bind.connect()
             self._owns_conn = True
-        self._conn = conn
-        self._root_conn_trans = conn.begin() if not conn.in_transaction() else None
+            self._root_conn_trans = conn.begin()
         if _EVENTS.after_begin and self.dispatch.after_begin:  # events: after_begin
             self.dispatch.after_begin(self, self._trans_stack[0], conn)
         return conn

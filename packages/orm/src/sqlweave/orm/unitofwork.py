@@ -407,6 +407,9 @@ class UOWTransaction:
             plan = m._loader_cache.get(_InsertPlan) or _InsertPlan.of(m)
             if plan.one_shape is None or not self._insert_one(m, plan, s):
                 self._insert_batch(m, [s])
+            elif not _SESSION_EVENTS._any:  # _flushed() with no one to tell: commit the one state
+                commit_states(self.inserted)
+                return True
             self._flushed(_NO_STATES)
             return True
         new_by: dict[Any, list[Any]] = {}
@@ -701,7 +704,11 @@ class UOWTransaction:
             result = conn.execute(shape.stmt, params)
             ctx = result.context
             shape.compiled = (conn.dialect, ctx.compiled, ctx._extracted)
-        pk = self._autoinc_key(result.context, mapper, shape, state)
+        ctx = result.context
+        returned = ctx.returned_defaults  # _autoinc_key(), inline
+        pk = returned.get(shape.autoinc_col_key) if returned is not None else ctx.lastrowid or None
+        if pk is None:
+            self._autoinc_key(ctx, mapper, shape, state)  # raises FlushError
         d[shape.autoinc_key] = pk
         ident = (mapper.base_mapper, (pk,))
         sess = self.session

@@ -122,7 +122,11 @@ class Connection:
         self._open_results = 0
         self.engine = engine
         self.dialect = dialect = engine.dialect
-        self._dbapi = connection if connection is not None else engine._checkout()
+        if connection is None:  # Engine._checkout(), inline: this runs on every connect()
+            connection = engine.pool.connect()
+            if not dialect._initialized:
+                engine._first_checkout(connection)
+        self._dbapi = connection
         self._execution_options = opts = engine._execution_options
         self._plain_opts = engine._plain_opts
         self._ctx_cls = dialect.execution_ctx_cls
@@ -1022,20 +1026,25 @@ class Engine(Identified):
     def _checkout(self) -> Any:
         fairy = self.pool.connect()
         if not self.dialect._initialized:
-            with self._init_lock:
-                if not self.dialect._initialized:
-                    try:
-                        conn = self._connection_cls.__new__(self._connection_cls)
-                        conn.engine = self
-                        conn.dialect = self.dialect
-                        conn._dbapi = fairy
-                        self.dialect.initialize(conn)
-                        fairy.rollback()
-                    except BaseException:
-                        fairy.invalidate()
-                        fairy.close()
-                        raise
+            self._first_checkout(fairy)
         return fairy
+
+    def _first_checkout(self, fairy: Any) -> None:
+        """Initialize the dialect from the first connection checked out (server version,
+        capabilities), once; the connection is invalidated and the error raised on failure."""
+        with self._init_lock:
+            if not self.dialect._initialized:
+                try:
+                    conn = self._connection_cls.__new__(self._connection_cls)
+                    conn.engine = self
+                    conn.dialect = self.dialect
+                    conn._dbapi = fairy
+                    self.dialect.initialize(conn)
+                    fairy.rollback()
+                except BaseException:
+                    fairy.invalidate()
+                    fairy.close()
+                    raise
 
     def connect(self) -> Connection:
         """A new Connection (use it as a context manager)."""

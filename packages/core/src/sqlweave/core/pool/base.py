@@ -250,7 +250,10 @@ class Pool(Identified):
 
     def connect(self) -> PoolProxiedConnection:
         """Check out a connection; close the returned proxy to give it back."""
-        rec = self._do_get()
+        return self._checkout_record(self._do_get())
+
+    def _checkout_record(self, rec: _ConnectionRecord) -> PoolProxiedConnection:
+        """Hand out ``rec`` (just taken from the pool): its live DBAPI connection, proxied."""
         try:
             dbapi_connection = rec.get_connection()
         except BaseException:
@@ -723,8 +726,10 @@ class PoolProxiedConnection:
     def _close(self, transaction_was_reset: bool) -> None:
         """:meth:`close`; ``transaction_was_reset``: the engine's Connection ended its
         transaction and nothing ran since, so the pool's reset rollback is skipped."""
-        self._counter -= 1
-        if self._counter > 0:
+        # _counter read once: attribute reads on this class take the slow path (__getattr__)
+        counter = self._counter - 1
+        if counter > 0:
+            self._counter = counter
             return
         self._counter = 0
         rec = self._connection_record

@@ -238,6 +238,7 @@ class SingletonThreadPool(Pool):
                 if fairy is not None and fairy._connection_record is rec:
                     fairy._counter += 1
                     return fairy
+            return self._checkout_record(rec)  # this thread's connection, not checked out
         return super().connect()
 
     def _do_get(self) -> _ConnectionRecord:

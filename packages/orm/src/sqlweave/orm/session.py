@@ -598,9 +598,11 @@ class Session:
                     self._expunge_state(instance_state(item), item, seen)
 
     def expunge_all(self) -> None:
-        if self.dispatch.persistent_to_detached:  # events: persistent_to_detached
+        if _EVENTS.persistent_to_detached and self.dispatch.persistent_to_detached:  # events
             _orm_events.fire_state_event(self, "persistent_to_detached", self.identity_map.all_states())
-        for state in self.identity_map.all_states():
+        # every state, those of collected objects too (a copy: dropping _strong may collect an
+        # object, whose weakref callback edits the map)
+        for state in list(self.identity_map._dict.values()):
             state.session_id = None
             state._strong = None
         for state in self._new:

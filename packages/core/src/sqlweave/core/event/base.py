@@ -23,6 +23,15 @@ the empty check cost one attribute lookup plus one ``bool``, every effective lis
 dispatch class, and an instance dispatch only stores an override in its ``__dict__`` when it has
 its own listeners or a joined parent. Listening is rare and takes a lock; dispatching never does.
 
+On CPython 3.11 both reads in that check take the slow, unspecialized attribute lookup: the
+instance's ``dispatch`` shadows the class's non-data ``dispatcher`` and the tuples are class
+attributes of the dispatch. The hottest paths (a pool checkout, a connection's BEGIN and COMMIT,
+a statement's execution, a Session's transaction and flush) therefore test a module-global flag
+first: ``if _EVENTS.checkout and self.dispatch.checkout:``, where ``_EVENTS = PoolEvents.live``
+is the Events class's :class:`Live` object, whose per-event flags turn True with the first
+``listen()`` for that event on any target and never turn back. A program that never listens
+for an event pays two specialized reads for it.
+
 Ordering: class-level listeners (in registration order across the class hierarchy) come first,
 then instance-level listeners. ``insert=True`` puts a listener first within its level. A joined
 dispatch (see :meth:`_InstanceDispatch._join`) lists the parent's listeners before its own.

@@ -380,3 +380,51 @@ def test_objects_inserted_in_a_rolled_back_savepoint_become_transient(session: S
     assert inspect(kept).persistent
     session.commit()
     assert _rows(session, "SELECT name FROM ormm_fp_plain") == [("sp-kept",)]
+
+
+class FpBulk(Base):
+    """Plain columns and a database-generated key, flushed many at a time."""
+
+    __tablename__ = "ormm_fp_bulk"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(20))
+    note: Mapped[str | None] = mapped_column(String(20))
+
+
+def test_bulk_flushes_after_the_first_send_tuples_and_keep_the_outcome(
+        session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a positional driver (SQLite, PyMySQL) gets DBAPI tuples made straight from the objects
+    # (Connection._execute_compiled_rows) when they give exactly the plain columns; the keys,
+    # the identity map and the stored rows must be those of the dict path the others take
+    from sqlweave.core.engine.base import Connection
+
+    lane: list[int] = []
+    real = Connection._execute_compiled_rows
+
+    def spy(self: Any, compiled: Any, rows: Any, extracted: Any) -> Any:
+        lane.append(len(rows))
+        return real(self, compiled, rows, extracted)
+
+    monkeypatch.setattr(Connection, "_execute_compiled_rows", spy)
+    batches = [
+        [FpBulk(name=f"a{i}", note=f"n{i}") for i in range(5)],  # tuples, where the driver is positional
+        [FpBulk(name=f"b{i}", note=f"n{i}") for i in range(7)],  # again, the compiled form remembered
+        [FpBulk(name="c0", note="x"), FpBulk(id=80_001, name="c1", note="y")],  # a key given: dicts
+        [FpBulk(name="d0", note="x"), FpBulk(name="d1")],  # an attribute never set: dicts
+    ]
+    for objs in batches:
+        session.add_all(objs)
+        session.flush()
+        for o in objs:
+            assert inspect(o).persistent and o.id is not None
+            assert session.get(FpBulk, o.id) is o
+    session.commit()
+    expected = sorted((o.id, o.name, o.note) for objs in batches for o in objs)
+    assert _rows(session, "SELECT id, name, note FROM ormm_fp_bulk ORDER BY id") == expected
+    assert len({o.id for objs in batches for o in objs}) == 16
+    assert [o.name for o in sorted(batches[1], key=lambda o: o.id)] == [f"b{i}" for i in range(7)]
+    dialect = session.get_bind().dialect
+    if dialect.positional and dialect.insert_executemany_returning:
+        assert lane == [5, 7]
+    else:  # named parameters (psycopg2): dicts throughout
+        assert lane == []

@@ -47,8 +47,25 @@ class _Ctx:
 _SESSION_EVENTS = _orm_events.SessionEvents.live
 _MAPPER_EVENTS = _orm_events.MapperEvents.live
 
+
+
+def _returning_batches(dialect: Any) -> bool:
+    """Whether ``dialect`` runs an executemany ``INSERT ... RETURNING`` whose rows come back in
+    the order of the parameter sets (one round trip per batch, each row tied to its object)."""
+    return bool(dialect.insert_returning and dialect.insert_executemany_returning
+                and getattr(dialect, "insert_executemany_returning_sort_by_parameter_order", False))
+
+
+def _insert_listened(mapper: Any) -> bool:
+    """Whether ``before_insert`` or ``after_insert`` listeners see ``mapper``'s INSERTs (the
+    process-wide flags first: no dispatch read while nothing listens for either anywhere)."""
+    return bool((_MAPPER_EVENTS.before_insert and mapper.dispatch.before_insert)
+                or (_MAPPER_EVENTS.after_insert and mapper.dispatch.after_insert))
+
+
 _NOTHING: frozenset[str] = frozenset()
 _NO_STATES: list[Any] = []  # read only
+_NO_POST: list[Any] = []  # read only: an empty post-insert plan
 
 
 class _InsertShape:
@@ -57,7 +74,7 @@ class _InsertShape:
     RETURNING forms (built on first use)."""
 
     __slots__ = ("sig", "missing_pk", "fetch", "fetch_keys", "fetched", "stmt", "_returning", "_post",
-                 "autoinc_key", "autoinc_col_key", "compiled")
+                 "autoinc_key", "autoinc_col_key", "compiled", "many_compiled")
 
     def __init__(self, mapper: Any, sig: tuple[str, ...]) -> None:
         table = mapper.local_table
@@ -84,6 +101,8 @@ class _InsertShape:
         #: (dialect, compiled form, extracted binds) of ``stmt`` with this column set, from its
         #: first execution: the single-row INSERT runs it again without the cache lookup
         self.compiled: tuple[Any, Any, list[Any]] | None = None
+        #: the same for the executemany INSERT ... RETURNING of this column set (returning(True))
+        self.many_compiled: tuple[Any, Any, list[Any]] | None = None
         self.sig = sig
         self._returning: dict[bool, Any] = {}
         self._post: dict[frozenset[str], list[tuple[str, str | None, bool, bool]]] = {}
@@ -145,7 +164,7 @@ class _InsertPlan(_MapperPlan):
     to the object afterwards, and an :class:`_InsertShape` per column set."""
 
     __slots__ = ("cols", "post", "plain", "plain_params", "optional", "special", "n_plain", "plain_sig",
-                 "one_shape")
+                 "one_shape", "_row_fns")
     _shape_cls = _InsertShape
 
     def __init__(self, mapper: Any) -> None:
@@ -182,12 +201,29 @@ class _InsertPlan(_MapperPlan):
         self.special = [entry for entry in self.cols if entry[3] or entry[4] is not None]
         # the shape of the plain column set when an object with exactly those values needs
         # nothing but its autoincrement key back (see UOWTransaction._insert_one)
+        self._row_fns: dict[tuple[str, ...], Callable[[dict[str, Any]], tuple[Any, ...] | None]] = {}
         self.one_shape: _InsertShape | None = None
         if len(mapper.tables) == 1 and not self.special:
             shape = self.shape(self.plain_sig)
             if shape.autoinc_key is not None and len(mapper._pk_keys) == 1 \
                     and not shape.post_plan(self.post, shape.fetched):
                 self.one_shape = shape
+
+    def plain_row(self, keys: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...] | None]:
+        """``d -> tuple`` of an object's plain column values in the order of ``keys`` (the
+        column keys of a compiled INSERT, in DBAPI order): ``plain_params`` without the dict.
+        None when one of the optional columns holds a value (its INSERT has more columns);
+        KeyError when a plain attribute was never set."""
+        fn = self._row_fns.get(keys)
+        if fn is None:
+            attr_of = {ckey: key for key, ckey in self.plain}
+            values = ", ".join(f"d[{attr_of[ckey]!r}]" for ckey in keys)
+            lines = ["def row(d):"]
+            lines += [f"    if d.get({key!r}) is not None:\n        return None" for key, _ in self.optional]
+            lines.append(f"    return ({values},)\n")
+            fn = self._row_fns[keys] = generated_function(
+                "\n".join(lines), "row", f"INSERT rows for {self.mapper.class_.__name__}")
+        return fn  # type: ignore[no-any-return]
 
     def partial_params(self, d: dict[str, Any]) -> dict[str, Any]:
         """``plain_params`` of an object that lacks some of the plain attributes (never set):
@@ -672,6 +708,8 @@ class UOWTransaction:
             groups = self._insert_params_each(mapper, plan, states)
         elif len(states) == 1 and plan.one_shape is not None and self._insert_one(mapper, plan, states[0]):
             return
+        elif len(states) > 1 and self._insert_many_rows(mapper, plan, states):
+            return
         else:
             groups = self._insert_params(plan, states)
         conn = self._conn_for(mapper)
@@ -681,6 +719,45 @@ class UOWTransaction:
             fetched, rows = self._insert_rows(mapper, conn, dialect, shape, gstates, gparams)
             self._post_insert_many(mapper, conn, gstates, gparams, fetched, shape.post_plan(plan.post, fetched),
                                    rows, shape.fetch_keys)
+
+    def _insert_many_rows(self, mapper: Any, plan: _InsertPlan, states: list[Any]) -> bool:
+        """The INSERT of many new objects that give exactly the plain columns and get only their
+        autoincrement key back (the usual bulk ``add_all()``): the executemany ``INSERT ...
+        RETURNING`` of the plain columns, compiled through the engine's cache and remembered per
+        dialect, runs with DBAPI tuples made straight from the objects (no parameter dict per
+        object) on a driver with positional parameters. False, having done nothing, when that
+        does not apply (the general path then runs)."""
+        shape = plan.one_shape  # the plain column set; None unless only the key comes back
+        if shape is None or (_MAPPER_EVENTS._any and _insert_listened(mapper)):
+            return False
+        conn = self._conn_for(mapper)
+        dialect = conn.dialect
+        run = shape.many_compiled
+        if run is None or run[0] is not dialect:
+            if not _returning_batches(dialect) or not conn._runs_compiled(dialect):
+                return False
+            compiled, extracted = conn._compiled_for(shape.returning(True), plan.plain_sig, True)
+            run = shape.many_compiled = (dialect, compiled, extracted)
+        elif not conn._runs_compiled(dialect):
+            return False
+        compiled = run[1]
+        keys = compiled._fast_many_keys
+        if keys is None:  # named parameters (psycopg2): dicts it is
+            return False
+        row_of = plan.plain_row(keys)
+        try:
+            rows = [row_of(s().__dict__) for s in states]
+        except KeyError:  # an attribute never set: its column is left out of that INSERT
+            return False
+        if None in rows:  # an optional column (a key given, a server default overridden) is set
+            return False
+        fetched = conn._execute_compiled_rows(compiled, rows, run[2])._fetchall_tuples()
+        if len(fetched) != len(states):
+            raise orm_exc.FlushError(
+                f"INSERT into {mapper.local_table.name!r} returned {len(fetched)} rows for "
+                f"{len(states)} objects")
+        self._post_insert_many(mapper, conn, states, rows, shape.fetched, _NO_POST, fetched, shape.fetch_keys)
+        return True
 
     def _insert_one(self, mapper: Any, plan: _InsertPlan, state: Any) -> bool:
         """The INSERT of a lone new object that gives every plain column and leaves only its
@@ -693,7 +770,7 @@ class UOWTransaction:
             params = plan.plain_params(d)
         except KeyError:
             return False
-        if len(params) != plan.n_plain or _MAPPER_EVENTS.before_insert or _MAPPER_EVENTS.after_insert:
+        if len(params) != plan.n_plain or (_MAPPER_EVENTS._any and _insert_listened(mapper)):
             return False
         shape: _InsertShape = plan.one_shape  # type: ignore[assignment]  # callers check it
         conn = self.conn if not self.session.binds else self._conn_for(mapper)
@@ -815,8 +892,7 @@ class UOWTransaction:
             return shape.fetched, [(pk,)]  # put on the object by _post_insert_many
         if fetch and dialect.insert_returning:
             fetch_keys = shape.fetch_keys
-            batch = many and dialect.insert_executemany_returning and \
-                getattr(dialect, "insert_executemany_returning_sort_by_parameter_order", False)
+            batch = many and _returning_batches(dialect)
             if not many or batch:
                 # keys and server defaults come back with the INSERT; with several rows,
                 # sort_by_parameter_order ties each returned row to its parameters
@@ -875,10 +951,12 @@ class UOWTransaction:
         self._post_insert_many(mapper, None, [state], [params], fetched,
                                plan if plan is not None else self._post_insert_plan(mapper))
 
-    def _post_insert_many(self, mapper: Any, conn: Any, states: list[Any], plist: list[dict[str, Any]],
+    def _post_insert_many(self, mapper: Any, conn: Any, states: list[Any], plist: list[Any],
                           fetched: Set[str], plan: list[tuple[str, str | None, bool, bool]],
                           rows: list[Any] | None = None, fetch_keys: list[str] | None = None) -> None:
-        """After the INSERT of ``states`` (with parameters ``plist``): the values fetched back
+        """After the INSERT of ``states`` (with parameters ``plist``, dicts; only read when the
+        mapper expires attributes after an INSERT, and tuples from _insert_many_rows, which has
+        no such attributes): the values fetched back
         (``rows``, in ``fetch_keys`` order) are set, values left to the database are expired (or
         set to None), each object gets its identity key and enters the identity map, and
         ``after_insert`` fires (when ``conn`` is given)."""

@@ -436,7 +436,30 @@ class Connection:
         ctx = self._context(compiled, self._execution_options, [params], extracted)
         return self._run(ctx, ctx.statement, ctx.parameters[0], False, compiled)  # type: ignore[no-any-return]
 
-    def _context(self, compiled: Any, opts: Any, distilled: list[Any], extracted: list[Any]) -> Any:
+    def _compiled_for(self, elem: Any, column_keys: tuple[str, ...], for_executemany: bool) -> tuple[Any, list[Any]]:
+        """The compiled form ``execute(elem, ...)`` would use here for parameter sets with these
+        keys (through the engine's compiled cache), and the statement's own bound values: what
+        :meth:`_execute_compiled` and :meth:`_execute_compiled_rows` take."""
+        memo = elem.__dict__.get("_memo_key")  # as in _execute_clauseelement
+        if memo is None:
+            extracted: list[Any] = []
+            memo = elem.__dict__["_memo_key"] = (elem._gen_cache_key(extracted), extracted)
+        return self._compile(elem, memo[0], column_keys, for_executemany, self._execution_options), memo[1]
+
+    def _execute_compiled_rows(self, compiled: Any, rows: list[tuple[Any, ...]], extracted: list[Any]) -> CursorResult:
+        """executemany of ``compiled`` (as for :meth:`_execute_compiled`) with parameter sets
+        given as DBAPI tuples in ``compiled._fast_many_keys`` order: what ``execute()`` makes of
+        a list of dicts, for a caller that builds the tuples straight away (the ORM's INSERT of
+        many new objects: no dict per row). Check :meth:`_runs_compiled` and that
+        ``compiled._fast_many_keys`` is set first."""
+        ctx = self._context(compiled, self._execution_options, rows, extracted, True)
+        if compiled.insertmanyvalues is not None:
+            return self._run_insertmanyvalues(ctx, compiled, rows)  # type: ignore[no-any-return]
+        many = len(rows) > 1
+        return self._run(ctx, ctx.statement, rows if many else rows[0], many, compiled)  # type: ignore[no-any-return]
+
+    def _context(self, compiled: Any, opts: Any, distilled: list[Any], extracted: list[Any],
+                 rows: bool = False) -> Any:
         """The execution context of ``compiled`` with these parameter sets, in this connection's
         transaction (autobegun; refused while it is failed or inactive). A parameter the
         statement can't take raises StatementError naming the SQL."""
@@ -448,7 +471,8 @@ class Connection:
         else:
             dbapi_conn = self._prepare()
         try:
-            return self._ctx_cls.for_compiled(self.dialect, self, dbapi_conn, opts, compiled, distilled, extracted)
+            return self._ctx_cls.for_compiled(self.dialect, self, dbapi_conn, opts, compiled, distilled, extracted,
+                                              rows)
         except exc.StatementError as err:
             if err.statement is None:
                 err.statement = compiled.string

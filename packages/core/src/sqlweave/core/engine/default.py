@@ -337,6 +337,8 @@ class DefaultExecutionContext:
     #: parameters by name (computed on demand on the fast path)
     _compiled_parameters: list[dict[str, Any]] | None = None
     _params_list: list[dict[str, Any]] | None = None
+    #: the parameters were given as DBAPI tuples (Connection._execute_compiled_rows)
+    _row_params = False
     _extracted: list[Any]
     current_parameters: Any = None
     #: whether this class has an ``__init__`` of its own, which ``for_compiled`` then calls
@@ -356,7 +358,8 @@ class DefaultExecutionContext:
 
     @classmethod
     def for_compiled(cls, dialect: Any, connection: Any, dbapi_connection: Any, execution_options: dict[str, Any],
-                     compiled: Any, params_list: list[dict[str, Any]], extracted: list[Any]) -> DefaultExecutionContext:
+                     compiled: Any, params_list: list[Any], extracted: list[Any],
+                     rows: bool = False) -> DefaultExecutionContext:
         # __init__ inlined (this runs for every statement) unless a subclass has its own; the
         # statement kind flags come from one tuple the compiled form prepared. Every attribute
         # the execution reads is stored on the instance (never through ``self.__dict__``, and
@@ -379,6 +382,10 @@ class DefaultExecutionContext:
             self.parameters = None
             return self
         self._extracted = extracted
+        if rows:  # params_list holds DBAPI tuples already, in compiled._fast_many_keys order
+            self.parameters = params_list
+            self._row_params = True
+            return self
         if params_list:
             getter = compiled._fast_many_getter
             if getter is not None:
@@ -425,6 +432,9 @@ class DefaultExecutionContext:
         if self._compiled_parameters is None:
             construct = self.compiled.construct_params
             plist = self._params_list
+            if plist is None and self._row_params:  # tuples given: back to names
+                keys = self.compiled._fast_many_keys
+                plist = [dict(zip(keys, row)) for row in self.parameters]
             self._compiled_parameters = (
                 [construct(self._extracted, p) for p in plist] if plist else [construct(self._extracted, None)]
             )

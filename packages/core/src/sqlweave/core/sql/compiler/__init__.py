@@ -395,6 +395,8 @@ class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
         # fills in the statement's own value or reports the missing one): the DBAPI tuples come
         # from one C-level itemgetter per parameter set
         self._fast_many_getter: Any = None
+        #: the parameter names the getter reads, in DBAPI order (see Connection._execute_compiled_rows)
+        self._fast_many_keys: tuple[str, ...] | None = None
         if (self.positional and not procs and not self._expanding
                 and not self.insert_prefetch and not self.update_prefetch and self.positiontup):
             by_name = {name: key for key, name in self.param_key_map.items()}
@@ -402,6 +404,7 @@ class SQLCompiler(SelectCompilerMixin, DMLCompilerMixin, Compiled):
                 import operator
 
                 keys = [by_name[n] for n in self.positiontup]
+                self._fast_many_keys = tuple(keys)
                 if len(keys) == 1:
                     key0 = keys[0]
                     self._fast_many_getter = lambda p: (p[key0],)

@@ -428,3 +428,28 @@ def test_bulk_flushes_after_the_first_send_tuples_and_keep_the_outcome(
         assert lane == [5, 7]
     else:  # named parameters (psycopg2): dicts throughout
         assert lane == []
+
+
+class FpBulkUnique(Base):
+    __tablename__ = "ormm_fp_bulk_unique"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(20), unique=True)
+
+
+def test_bulk_flush_of_tuples_that_violates_a_constraint_loses_nothing(session: Session) -> None:
+    from sqlweave.core import exc
+
+    session.add_all([FpBulkUnique(name=f"u{i}") for i in range(3)])
+    session.commit()
+    session.add_all([FpBulkUnique(name="u3"), FpBulkUnique(name="u1"), FpBulkUnique(name="u4")])
+    with pytest.raises(exc.IntegrityError) as info:
+        session.flush()
+    assert "ormm_fp_bulk_unique" in str(info.value)  # names the statement
+    session.rollback()
+    assert _rows(session, "SELECT name FROM ormm_fp_bulk_unique ORDER BY name") == [("u0",), ("u1",), ("u2",)]
+    retry = [FpBulkUnique(name="u3"), FpBulkUnique(name="u4")]
+    session.add_all(retry)
+    session.commit()
+    assert all(inspect(o).persistent for o in retry)
+    assert _rows(session, "SELECT name FROM ormm_fp_bulk_unique ORDER BY name") == [
+        ("u0",), ("u1",), ("u2",), ("u3",), ("u4",)]

@@ -48,7 +48,6 @@ _SESSION_EVENTS = _orm_events.SessionEvents.live
 _MAPPER_EVENTS = _orm_events.MapperEvents.live
 
 
-
 def _returning_batches(dialect: Any) -> bool:
     """Whether ``dialect`` runs an executemany ``INSERT ... RETURNING`` whose rows come back in
     the order of the parameter sets (one round trip per batch, each row tied to its object)."""
@@ -199,9 +198,10 @@ class _InsertPlan(_MapperPlan):
         # the columns whose value may have to be made first (the version counter, Python-side
         # defaults): looked at one by one, after plain_params
         self.special = [entry for entry in self.cols if entry[3] or entry[4] is not None]
-        # the shape of the plain column set when an object with exactly those values needs
-        # nothing but its autoincrement key back (see UOWTransaction._insert_one)
         self._row_fns: dict[tuple[str, ...], Callable[[dict[str, Any]], tuple[Any, ...] | None]] = {}
+        # the shape of the plain column set when an object with exactly those values needs
+        # nothing but its autoincrement key back (see UOWTransaction._insert_one and
+        # _insert_many_rows)
         self.one_shape: _InsertShape | None = None
         if len(mapper.tables) == 1 and not self.special:
             shape = self.shape(self.plain_sig)

@@ -54,9 +54,9 @@ def _distill_params(params: Any) -> list[Any]:
 #: which ConnectionEvents / DialectEvents were ever listened for (see event.base.Live): the
 #: begin/commit/execute paths look at a dispatch only for those
 _EVENTS = ConnectionEvents.live
+#: ... and DialectEvents; while none is, it also stands in for ``dialect.dispatch`` in the
+#: statement-running paths (every event reads False there, as an empty listener tuple would)
 _DIALECT_EVENTS = DialectEvents.live
-#: stands in for ``dialect.dispatch`` while no DialectEvents is listened for: False for every event
-_NO_DIALECT_EVENTS = DialectEvents.live
 
 #: the events whose listeners the execution path looks for (Connection._has_events)
 _EXECUTION_EVENTS = frozenset(("before_execute", "after_execute", "before_cursor_execute",
@@ -533,7 +533,7 @@ class Connection:
         if self._echo:
             self._log_statement(statement, parameters, executemany, compiled)
         try:
-            dd = dialect.dispatch if _DIALECT_EVENTS._any else _NO_DIALECT_EVENTS
+            dd = dialect.dispatch if _DIALECT_EVENTS._any else _DIALECT_EVENTS
             if executemany:
                 if not (dd.do_executemany and _ran_by_listener(dd.do_executemany, cursor, statement, parameters, ctx)):
                     dialect.do_executemany(cursor, statement, parameters, ctx)
@@ -611,7 +611,7 @@ class Connection:
             if self._echo:
                 self._log_statement(statement, flat, False, compiled)
             try:
-                dd = dialect.dispatch if _DIALECT_EVENTS._any else _NO_DIALECT_EVENTS
+                dd = dialect.dispatch if _DIALECT_EVENTS._any else _DIALECT_EVENTS
                 if not (dd.do_execute and _ran_by_listener(dd.do_execute, cursor, statement, flat, ctx)):
                     dialect.do_execute(cursor, statement, flat, ctx)
                 description = cursor.description

@@ -90,3 +90,18 @@ def test_listeners_added_after_the_objects_exist_fire() -> None:
         "checkout", "checkin", "begin", "commit", "before_cursor_execute", "do_execute",
         "after_begin", "before_commit", "after_commit", "before_flush", "before_insert",
         "after_insert", "expire"}, out.stderr
+
+
+def test_listener_on_an_existing_connection_fires() -> None:
+    from sqlweave.core import create_engine, text
+
+    engine = create_engine("sqlite://")
+    with engine.connect() as conn:
+        seen: list[str] = []
+        event.listen(conn, "before_cursor_execute", lambda *a: seen.append(a[2]))
+        event.listen(conn, "after_execute", lambda *a: seen.append("after"))
+        assert conn.execute(text("SELECT 7")).scalar() == 7
+        assert seen == ["SELECT 7", "after"]
+    with engine.connect() as other:  # the listeners were on that connection only
+        other.execute(text("SELECT 8"))
+    assert seen == ["SELECT 7", "after"]

@@ -133,6 +133,11 @@ class ConnectionEvents(Events):
                 f"not {event_key.identifier!r}"
             )
         super()._listen(event_key, fn, retval=retval, **kw)
+        target = event_key.dispatch_target
+        if not isinstance(target, type) and hasattr(target, "_has_events"):
+            # a Connection that exists already: it decided at connect() whether its execute
+            # path looks for listeners (as SQLAlchemy's does); one on itself counts from now on
+            target._has_events = True
 
     def before_execute(self, conn: Any, clauseelement: Any, multiparams: Any, params: Any,
                        execution_options: Any) -> Any:
